@@ -1,0 +1,31 @@
+// Package v1 contains the karpenter.sh/v1 API: NodePool and NodeClaim.
+// +kubebuilder:object:generate=true
+// +groupName=karpenter.sh
+package v1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Group is the API group shared with upstream Karpenter.
+const Group = "karpenter.sh"
+
+var (
+	// SchemeGroupVersion is group version used to register these objects.
+	SchemeGroupVersion = schema.GroupVersion{Group: Group, Version: "v1"}
+	// SchemeBuilder registers the types with a runtime.Scheme.
+	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
+	// AddToScheme adds the types of this group version to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)
+
+func addKnownTypes(scheme *runtime.Scheme) error {
+	scheme.AddKnownTypes(SchemeGroupVersion,
+		&NodePool{}, &NodePoolList{},
+		&NodeClaim{}, &NodeClaimList{},
+	)
+	metav1.AddToGroupVersion(scheme, SchemeGroupVersion)
+	return nil
+}
