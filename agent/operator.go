@@ -1,0 +1,128 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"fmt"
+
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/apis/scheme"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
+)
+
+// component is the Event source and the leader-election identity prefix.
+const component = "karpenter"
+
+// Run starts the manager and blocks until ctx is cancelled (SIGTERM), then shuts down
+// gracefully: controllers drain, the leader Lease is released so a standby takes over at once.
+func Run(ctx context.Context, o *Options) error {
+	level := map[string]zapcore.Level{"debug": zapcore.DebugLevel, "info": zapcore.InfoLevel, "error": zapcore.ErrorLevel}[o.LogLevel]
+	ctrl.SetLogger(zap.New(zap.Level(level), zap.JSONEncoder()))
+	log := ctrl.Log.WithName("agent")
+
+	cfg, err := restConfig(o.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	cfg.QPS, cfg.Burst = o.KubeClientQPS, o.KubeClientBurst
+	cfg.UserAgent = "karpenter-agent"
+
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        scheme.New(),
+		Metrics:                       metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		HealthProbeBindAddress:        o.HealthProbeBindAddress,
+		LeaderElection:                o.LeaderElect,
+		LeaderElectionID:              "karpenter-leader-election",
+		LeaderElectionNamespace:       o.leaderElectionNamespace(),
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return fmt.Errorf("creating the controller manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("adding the health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("cache", func(req *http.Request) error {
+		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
+			return errors.New("informer caches are not synced")
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("adding the readiness check: %w", err)
+	}
+
+	clk := clock.RealClock{}
+	recorder, stopEvents, err := newRecorder(cfg, clk)
+	if err != nil {
+		return err
+	}
+	defer stopEvents()
+
+	cp, err := newCloudProvider(ctx, o, mgr, clk)
+	if err != nil {
+		return err
+	}
+	deps := controllers.Deps{
+		CloudProvider:     cp,
+		Recorder:          recorder,
+		Clock:             clk,
+		BatchIdleDuration: o.BatchIdleDuration,
+		BatchMaxDuration:  o.BatchMaxDuration,
+	}
+	if err := controllers.Register(mgr, deps); err != nil {
+		return err
+	}
+	log.Info("starting", "cloudProvider", cp.Name(), "leaderElection", o.LeaderElect)
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("running the controller manager: %w", err)
+	}
+	return nil
+}
+
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig == "" {
+		cfg, err := ctrl.GetConfig()
+		if err != nil {
+			return nil, fmt.Errorf("loading the in-cluster configuration (use --kubeconfig outside a cluster): %w", err)
+		}
+		return cfg, nil
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("loading --kubeconfig %s: %w", kubeconfig, err)
+	}
+	return cfg, nil
+}
+
+// newRecorder builds an Event recorder whose correlator folds identical repeats into one Event
+// with a count, as kubectl describe shows them.
+func newRecorder(cfg *rest.Config, clk clock.Clock) (decisions.Recorder, func(), error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating the Event client: %w", err)
+	}
+	b := record.NewBroadcaster()
+	b.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: cs.CoreV1().Events("")})
+	rec := b.NewRecorder(scheme.New(), corev1.EventSource{Component: component})
+	return decisions.NewEventRecorder(rec, clk), b.Shutdown, nil
+}
+
+// newCloudProvider builds the provider --cloud-provider names.
+func newCloudProvider(ctx context.Context, o *Options, mgr ctrl.Manager, clk clock.Clock) (cloudprovider.CloudProvider, error) {
+	return nil, fmt.Errorf("--cloud-provider=%s: %w", o.CloudProvider, ErrNotImplemented)
+}

@@ -1,0 +1,71 @@
+package agent
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+func parse(t *testing.T, env map[string]string, args ...string) (*Options, error) {
+	t.Helper()
+	o := &Options{}
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	o.AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := ApplyEnv(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		return nil, err
+	}
+	return o, o.Validate()
+}
+
+func TestDefaultsMatchTheIssue(t *testing.T) {
+	o, err := parse(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.BatchIdleDuration != time.Second || o.BatchMaxDuration != 10*time.Second {
+		t.Errorf("batch durations = %s/%s, want 1s/10s", o.BatchIdleDuration, o.BatchMaxDuration)
+	}
+	if o.CloudProvider != ProviderSimulated || !o.LeaderElect {
+		t.Errorf("cloud provider %q, leader-elect %v", o.CloudProvider, o.LeaderElect)
+	}
+}
+
+func TestEnvironmentFillsUnsetFlagsOnly(t *testing.T) {
+	env := map[string]string{"BATCH_IDLE_DURATION": "2s", "CLOUD_PROVIDER": "aws", "LEADER_ELECT": "false"}
+	o, err := parse(t, env, "--cloud-provider=simulated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.BatchIdleDuration != 2*time.Second {
+		t.Errorf("BATCH_IDLE_DURATION ignored: %s", o.BatchIdleDuration)
+	}
+	if o.CloudProvider != ProviderSimulated {
+		t.Errorf("environment overrode an explicit flag: %q", o.CloudProvider)
+	}
+	if o.LeaderElect {
+		t.Error("LEADER_ELECT=false ignored")
+	}
+}
+
+func TestBadInputNamesTheFlag(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{args: []string{"--cloud-provider=gcp"}, want: "--cloud-provider"},
+		{args: []string{"--batch-idle-duration=5s", "--batch-max-duration=2s"}, want: "--batch-max-duration"},
+		{args: []string{"--log-level=verbose"}, want: "--log-level"},
+		{env: map[string]string{"BATCH_MAX_DURATION": "soon"}, want: "BATCH_MAX_DURATION"},
+	} {
+		_, err := parse(t, tc.env, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("args %v env %v: error %v, want one naming %s", tc.args, tc.env, err, tc.want)
+		}
+	}
+}
