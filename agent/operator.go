@@ -3,8 +3,8 @@ package agent
 import (
 	"context"
 	"errors"
-	"net/http"
 	"fmt"
+	"net/http"
 
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"

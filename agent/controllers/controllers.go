@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
+	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/provisioning"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
 )
@@ -23,22 +24,21 @@ type Deps struct {
 	BatchMaxDuration  time.Duration
 }
 
-// Registrar adds one controller to a manager.
-type Registrar func(mgr manager.Manager, deps Deps) error
-
-// registrars is filled by Register calls in this package's files, one per controller.
-var registrars []namedRegistrar
-
-type namedRegistrar struct {
-	name string
-	fn   Registrar
+// registrar is what every controller package's Controller implements.
+type registrar interface {
+	Register(mgr manager.Manager) error
 }
 
 // Register adds every controller to the manager.
 func Register(mgr manager.Manager, deps Deps) error {
-	for _, r := range registrars {
-		if err := r.fn(mgr, deps); err != nil {
-			return fmt.Errorf("registering the %s controller: %w", r.name, err)
+	kube := mgr.GetClient()
+	all := map[string]registrar{
+		"provisioning": provisioning.NewController(kube, mgr.GetCache(), deps.CloudProvider, deps.Recorder, deps.Clock,
+			provisioning.NewBatcher(deps.Clock, deps.BatchIdleDuration, deps.BatchMaxDuration)),
+	}
+	for name, r := range all {
+		if err := r.Register(mgr); err != nil {
+			return fmt.Errorf("registering the %s controller: %w", name, err)
 		}
 	}
 	return nil

@@ -1,0 +1,85 @@
+package provisioning
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
+)
+
+// Controller feeds the provisioner's batcher: a pending pod, a deleted NodeClaim or Node (its
+// pods or its capacity need a new home) or a changed NodePool each start or extend a batch.
+type Controller struct {
+	batcher     *Batcher
+	provisioner *Provisioner
+}
+
+var _ reconcile.Reconciler = (*Controller)(nil)
+
+// NewController builds the provisioning controller and its provisioner.
+func NewController(kube client.Client, reader client.Reader, cp cloudprovider.CloudProvider, rec decisions.Recorder, clk clock.Clock, batcher *Batcher) *Controller {
+	return &Controller{batcher: batcher, provisioner: NewProvisioner(kube, reader, cp, rec, clk, batcher)}
+}
+
+// Provisioner returns the provisioner, for tests that drive a solve directly.
+func (c *Controller) Provisioner() *Provisioner { return c.provisioner }
+
+// Reconcile is called for pending pods only (see the predicates), so it just opens a batch.
+func (c *Controller) Reconcile(context.Context, reconcile.Request) (reconcile.Result, error) {
+	c.batcher.Trigger()
+	return reconcile.Result{}, nil
+}
+
+// Register adds the trigger controller and the provisioner to the manager.
+func (c *Controller) Register(mgr manager.Manager) error {
+	err := ctrl.NewControllerManagedBy(mgr).
+		Named("provisioning").
+		For(&corev1.Pod{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+			pod, ok := o.(*corev1.Pod)
+			return ok && IsProvisionable(pod)
+		}))).
+		Watches(&karpv1.NodeClaim{}, c.onDelete()).
+		Watches(&corev1.Node{}, c.onDelete()).
+		Watches(&karpv1.NodePool{}, c.onAnyChange(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Complete(c)
+	if err != nil {
+		return fmt.Errorf("building the provisioning controller: %w", err)
+	}
+	if err := mgr.Add(c.provisioner); err != nil {
+		return fmt.Errorf("adding the provisioner: %w", err)
+	}
+	return nil
+}
+
+type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
+
+// onDelete opens a batch when an object goes away: the pods of a deleted NodeClaim or Node need a
+// new home.
+func (c *Controller) onDelete() handler.EventHandler {
+	return handler.Funcs{
+		DeleteFunc: func(context.Context, event.DeleteEvent, queue) { c.batcher.Trigger() },
+	}
+}
+
+// onAnyChange opens a batch on any change: a new or edited NodePool may take pending pods.
+func (c *Controller) onAnyChange() handler.EventHandler {
+	return handler.Funcs{
+		CreateFunc: func(context.Context, event.CreateEvent, queue) { c.batcher.Trigger() },
+		UpdateFunc: func(context.Context, event.UpdateEvent, queue) { c.batcher.Trigger() },
+		DeleteFunc: func(context.Context, event.DeleteEvent, queue) { c.batcher.Trigger() },
+	}
+}
