@@ -15,6 +15,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -22,6 +24,7 @@ import (
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/apis/scheme"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/simulated"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
 )
 
@@ -50,6 +53,11 @@ func Run(ctx context.Context, o *Options) error {
 		LeaderElectionID:              "karpenter-leader-election",
 		LeaderElectionNamespace:       o.leaderElectionNamespace(),
 		LeaderElectionReleaseOnCancel: true,
+		// The agent reads ConfigMaps only for the simulated provider's state; caching them
+		// cluster-wide would need, and expose, every ConfigMap in the cluster.
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{o.SimStateNamespace: {}}},
+		}},
 	})
 	if err != nil {
 		return fmt.Errorf("creating the controller manager: %w", err)
@@ -123,6 +131,20 @@ func newRecorder(cfg *rest.Config, clk clock.Clock) (decisions.Recorder, func(),
 }
 
 // newCloudProvider builds the provider --cloud-provider names.
-func newCloudProvider(ctx context.Context, o *Options, mgr ctrl.Manager, clk clock.Clock) (cloudprovider.CloudProvider, error) {
-	return nil, fmt.Errorf("--cloud-provider=%s: %w", o.CloudProvider, ErrNotImplemented)
+func newCloudProvider(_ context.Context, o *Options, mgr ctrl.Manager, clk clock.Clock) (cloudprovider.CloudProvider, error) {
+	switch o.CloudProvider {
+	case ProviderSimulated:
+		p := simulated.New(mgr.GetClient(), clk, simulated.Options{
+			LaunchDelay:    o.SimLaunchDelay,
+			StateNamespace: o.SimStateNamespace,
+			ClusterName:    o.ClusterName,
+		})
+		// The provider resumes launches a previous agent left pending; only the leader does.
+		if err := mgr.Add(p); err != nil {
+			return nil, fmt.Errorf("adding the simulated provider: %w", err)
+		}
+		return p, nil
+	default:
+		return nil, fmt.Errorf("--cloud-provider=%s: %w", o.CloudProvider, ErrNotImplemented)
+	}
 }
