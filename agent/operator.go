@@ -138,6 +138,8 @@ func newCloudProvider(_ context.Context, o *Options, mgr ctrl.Manager, clk clock
 			LaunchDelay:    o.SimLaunchDelay,
 			StateNamespace: o.SimStateNamespace,
 			ClusterName:    o.ClusterName,
+			// Instance records are read uncached: a Delete right after a Create must see it.
+			Reader: mgr.GetAPIReader(),
 		})
 		// The provider resumes launches a previous agent left pending; only the leader does.
 		if err := mgr.Add(p); err != nil {

@@ -46,7 +46,7 @@ fi
 [[ -x ${plugin[0]} && -x $repo_root/bin/karpenter-agent ]] || die "binaries missing: run 'make build'"
 
 say "Installing the CRDs, a node class and two NodePools (default: spot+on-demand, amd64+arm64, c/m/r; gpu: tainted)"
-"${kubectl[@]}" apply --server-side -f "$repo_root/manifests/crds/" >/dev/null
+"${kubectl[@]}" apply --server-side -k "$repo_root/manifests/crds/" >/dev/null
 "${kubectl[@]}" wait --for condition=Established --timeout=60s crd --all >/dev/null
 "${kubectl[@]}" create namespace karpenter --dry-run=client -o yaml | "${kubectl[@]}" apply -f - >/dev/null
 "${kubectl[@]}" create namespace karpenter-simulated --dry-run=client -o yaml | "${kubectl[@]}" apply -f - >/dev/null

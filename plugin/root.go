@@ -3,16 +3,38 @@
 package plugin
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/version"
+	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/kube"
 )
+
+// deps are what every command needs from outside: streams, API clients and the clock. Tests
+// replace them through NewRootCommandWith.
+type deps struct {
+	streams genericiooptions.IOStreams
+	clients kube.Factory
+	now     func() time.Time
+	// environ reads environment variables (NO_COLOR).
+	environ func(string) string
+}
 
 // NewRootCommand builds `kubectl karpenter` with the standard kubectl connection flags.
 func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	return newRootCommand(streams, nil)
+}
+
+// newRootCommand builds the command tree; d overrides the defaults where its fields are set.
+func newRootCommand(streams genericiooptions.IOStreams, override func(*deps)) *cobra.Command {
 	configFlags := genericclioptions.NewConfigFlags(true)
+	d := &deps{streams: streams, clients: kube.NewFactory(configFlags, streams.ErrOut), now: time.Now, environ: osGetenv}
+	if override != nil {
+		override(d)
+	}
 	cmd := &cobra.Command{
 		Use:   "karpenter",
 		Short: "Inspect and manage Karpenter NodePools, NodeClaims and their decisions",
@@ -35,5 +57,15 @@ It works with the kubectl-karpenter agent and, for read-only commands, with upst
 	cmd.SetErr(streams.ErrOut)
 	cmd.SetVersionTemplate("kubectl-karpenter {{.Version}}\n")
 	configFlags.AddFlags(cmd.PersistentFlags())
+	registerConnectionCompletions(cmd, configFlags)
+
+	cmd.AddCommand(
+		newGetCommand(d),
+		newDescribeCommand(d),
+		newCreateCommand(d),
+		newWhyPendingCommand(d),
+		newTopCommand(d),
+		newVersionCommand(d),
+	)
 	return cmd
 }

@@ -4,6 +4,7 @@
 # directory holds a .complete marker is never rebuilt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/versions.sh
 source "$here/versions.sh"
 export GOFLAGS=-mod=mod CGO_ENABLED=0
 

@@ -61,7 +61,10 @@ func (e *InsufficientCapacityError) Error() string {
 	for _, k := range e.Offerings {
 		keys = append(keys, k.String())
 	}
-	msg := fmt.Sprintf("insufficient capacity for %s", strings.Join(keys, ", "))
+	msg := "insufficient capacity: no offering matches the requirements"
+	if len(keys) > 0 {
+		msg = fmt.Sprintf("insufficient capacity for %s", strings.Join(keys, ", "))
+	}
 	if e.Message != "" {
 		msg += ": " + e.Message
 	}

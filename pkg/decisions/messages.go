@@ -177,3 +177,18 @@ func OrphanedInstanceDeleted(obj runtime.Object, providerID string) Decision {
 	return Decision{Object: obj, Type: Normal, Reason: ReasonOrphanedInstanceDeleted,
 		Message: "Terminated instance " + providerID + " that has no NodeClaim"}
 }
+
+// NodeDeleted records that someone deleted a node that a NodeClaim manages, so the NodeClaim is
+// deleted too: its termination drains the node (PDBs respected) and terminates the instance.
+func NodeDeleted(nodeClaim runtime.Object, nodeName string) Decision {
+	return Decision{Object: nodeClaim, Type: Normal, Reason: ReasonNodeClaimDeletedByUser,
+		Message: "Node " + nodeName + " was deleted; deleting its NodeClaim to drain the node and terminate the instance"}
+}
+
+// InstanceTerminated records that the instance behind a launched NodeClaim no longer exists
+// (the cloud reclaimed it, or it was terminated outside Karpenter), so the NodeClaim is deleted
+// and its pods get a new node.
+func InstanceTerminated(nodeClaim runtime.Object, providerID string) Decision {
+	return Decision{Object: nodeClaim, Type: Warning, Reason: ReasonInstanceTerminated,
+		Message: "Instance " + providerID + " no longer exists; deleting the NodeClaim so that its pods are replaced"}
+}

@@ -72,3 +72,25 @@ func TestActionableMessagesNameTheFix(t *testing.T) {
 		t.Errorf("Timeout = %+v", to)
 	}
 }
+
+func TestNodeDeletedNamesTheNodeAndWhatFollows(t *testing.T) {
+	d := NodeDeleted(&corev1.Node{}, "ip-10-0-0-1")
+	if d.Reason != ReasonNodeClaimDeletedByUser || d.Type != Normal {
+		t.Fatalf("reason/type = %s/%s", d.Reason, d.Type)
+	}
+	for _, want := range []string{"ip-10-0-0-1", "drain", "terminate"} {
+		if !strings.Contains(d.Message, want) {
+			t.Errorf("message %q does not mention %q", d.Message, want)
+		}
+	}
+}
+
+func TestInstanceTerminatedNamesTheInstance(t *testing.T) {
+	d := InstanceTerminated(&corev1.Node{}, "sim:///us-east-1a/i-0abc")
+	if d.Reason != ReasonInstanceTerminated || d.Type != Warning {
+		t.Fatalf("reason/type = %s/%s", d.Reason, d.Type)
+	}
+	if !strings.Contains(d.Message, "sim:///us-east-1a/i-0abc") || !strings.Contains(d.Message, "deleting the NodeClaim") {
+		t.Errorf("message %q does not name the instance and what follows", d.Message)
+	}
+}

@@ -1,0 +1,132 @@
+package tables
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/price"
+	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/usage"
+)
+
+// TopNodeColumns are the columns of `top nodes`; requested amounts and bars are wide.
+var TopNodeColumns = []metav1.TableColumnDefinition{
+	column("Name", "string", "Node, or NodeClaim still without a node", 0),
+	column("NodePool", "string", "karpenter.sh/nodepool label", 0),
+	column("Instance-Type", "string", "node.kubernetes.io/instance-type label", 0),
+	column("Capacity", "string", "karpenter.sh/capacity-type label", 0),
+	column("Zone", "string", "topology.kubernetes.io/zone label", 0),
+	column("Pods", "string", "Pods bound / allocatable pods", 0),
+	column("CPU%", "string", "CPU requested / allocatable", 0),
+	column("Memory%", "string", "Memory requested / allocatable", 0),
+	column("$/H", "string", "Hourly price; est. when estimated from the catalog", 0),
+	column("Age", "date", "Time since creation", 0),
+	column("State", "string", "Launching, Launched, Registered, Initialized, Cordoned, Deleting or Unmanaged", 0),
+	column("CPU", "string", "CPU requested / allocatable, in cores", 1),
+	column("CPU-Bar", "string", "CPU requested / allocatable", 1),
+	column("Memory", "string", "Memory requested / allocatable, in GiB", 1),
+	column("Memory-Bar", "string", "Memory requested / allocatable", 1),
+	column("NodeClaim", "string", "The node's NodeClaim", 1),
+}
+
+// TopNodes builds the table of `top nodes`.
+func TopNodes(rows []usage.Node, now time.Time) *metav1.Table {
+	t := &metav1.Table{ColumnDefinitions: TopNodeColumns}
+	for _, r := range rows {
+		t.Rows = append(t.Rows, metav1.TableRow{Cells: []interface{}{
+			r.Name, orNone(r.NodePool), orNone(r.InstanceType), orNone(r.CapacityType), orNone(r.Zone),
+			fmt.Sprintf("%d/%d", r.Pods, r.MaxPods),
+			Percent(r.CPU.Percent()), Percent(r.Memory.Percent()),
+			r.Price.String(), Age(metav1.NewTime(r.Created), now), r.State,
+			Cores(r.CPU.Requested) + "/" + Cores(r.CPU.Allocatable), Bar(r.CPU.Percent()),
+			GiB(r.Memory.Requested) + "/" + GiB(r.Memory.Allocatable), Bar(r.Memory.Percent()),
+			orNone(r.NodeClaim),
+		}})
+	}
+	return t
+}
+
+// TopNodePoolColumns are the columns of `top nodepools`.
+var TopNodePoolColumns = []metav1.TableColumnDefinition{
+	column("Name", "string", "NodePool", 0),
+	column("Nodes", "integer", "Nodes and NodeClaims of the pool", 0),
+	column("CPU", "string", "Cores requested / allocatable / limit", 0),
+	column("CPU%", "string", "CPU requested / allocatable", 0),
+	column("Memory", "string", "GiB requested / allocatable / limit", 0),
+	column("Memory%", "string", "Memory requested / allocatable", 0),
+	column("$/H", "string", "Hourly price of the pool's nodes", 0),
+	column("$/Month", "string", "Monthly price at 730 h", 0),
+	column("CPU-Bar", "string", "CPU requested / allocatable", 1),
+	column("Memory-Bar", "string", "Memory requested / allocatable", 1),
+}
+
+// TopNodePools builds the table of `top nodepools`.
+func TopNodePools(rows []usage.NodePool) *metav1.Table {
+	t := &metav1.Table{ColumnDefinitions: TopNodePoolColumns}
+	for _, r := range rows {
+		cpu := usage.Amount{Requested: r.CPU.Requested, Allocatable: r.CPU.Allocatable}
+		mem := usage.Amount{Requested: r.Memory.Requested, Allocatable: r.Memory.Allocatable}
+		cost := price.Format(r.PricePerHour)
+		if r.Estimated {
+			cost += " est."
+		}
+		t.Rows = append(t.Rows, metav1.TableRow{Cells: []interface{}{
+			r.Name, r.Nodes,
+			Cores(r.CPU.Requested) + "/" + Cores(r.CPU.Allocatable) + "/" + limitText(r.CPU.Limit, Cores),
+			Percent(cpu.Percent()),
+			GiB(r.Memory.Requested) + "/" + GiB(r.Memory.Allocatable) + "/" + limitText(r.Memory.Limit, GiB),
+			Percent(mem.Percent()),
+			cost, price.FormatMonthly(r.PricePerHour),
+			Bar(cpu.Percent()), Bar(mem.Percent()),
+		}})
+	}
+	return t
+}
+
+// TotalLine summarises every node in one line.
+func TotalLine(t usage.Totals) string {
+	cost := price.Format(t.PricePerHour)
+	if t.Estimated {
+		cost += " est."
+	}
+	return fmt.Sprintf("Total: %d nodes, %d pods, CPU %s/%s cores (%s), memory %s/%s GiB (%s), %s/h (%s/month)",
+		t.Nodes, t.Pods, Cores(t.CPU.Requested), Cores(t.CPU.Allocatable), Percent(t.CPU.Percent()),
+		GiB(t.Memory.Requested), GiB(t.Memory.Allocatable), Percent(t.Memory.Percent()), cost, price.FormatMonthly(t.PricePerHour))
+}
+
+func limitText(v int64, format func(int64) string) string {
+	if v < 0 {
+		return "-"
+	}
+	return format(v)
+}
+
+// Percent prints a whole percentage.
+func Percent(p float64) string { return fmt.Sprintf("%d%%", int(math.Round(p))) }
+
+// Cores prints millicores as cores with one decimal, dropping ".0".
+func Cores(milli int64) string { return trimZero(fmt.Sprintf("%.1f", float64(milli)/1000)) }
+
+// GiB prints bytes as GiB with one decimal, dropping ".0".
+func GiB(bytes int64) string { return trimZero(fmt.Sprintf("%.1f", float64(bytes)/(1<<30))) }
+
+func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
+
+// barWidth is the number of cells of a usage bar.
+const barWidth = 10
+
+// Bar draws a percentage as [####------]; above 100% it is full and ends with '!'.
+func Bar(p float64) string {
+	n := int(math.Round(p / 100 * barWidth))
+	end := "]"
+	if n > barWidth {
+		n, end = barWidth, "!"
+	}
+	if n < 0 {
+		n = 0
+	}
+	return "[" + strings.Repeat("#", n) + strings.Repeat("-", barWidth-n) + end
+}
