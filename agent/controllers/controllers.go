@@ -10,9 +10,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/disruption/emptiness"
+	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/interruption"
 	nodetermination "github.com/karpenter-tools/kubectl-karpenter/agent/controllers/node/termination"
+	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/garbagecollection"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/lifecycle"
 	nctermination "github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/termination"
+	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodepool/status"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/provisioning"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
@@ -39,10 +42,13 @@ func Register(mgr manager.Manager, deps Deps) error {
 	all := map[string]registrar{
 		"provisioning": provisioning.NewController(kube, mgr.GetCache(), deps.CloudProvider, deps.Recorder, deps.Clock,
 			provisioning.NewBatcher(deps.Clock, deps.BatchIdleDuration, deps.BatchMaxDuration)),
-		"nodeclaim.lifecycle":   lifecycle.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
-		"nodeclaim.termination": nctermination.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
-		"node.termination":      nodetermination.NewController(kube, deps.Recorder),
-		"disruption.emptiness":  emptiness.NewController(kube, deps.Clock, deps.Recorder),
+		"nodeclaim.lifecycle":         lifecycle.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
+		"nodeclaim.termination":       nctermination.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
+		"node.termination":            nodetermination.NewController(kube, deps.Recorder),
+		"disruption.emptiness":        emptiness.NewController(kube, deps.Clock, deps.Recorder),
+		"nodepool.status":             status.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
+		"interruption":                interruption.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
+		"nodeclaim.garbagecollection": garbagecollection.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
 	}
 	for name, r := range all {
 		if err := r.Register(mgr); err != nil {

@@ -55,7 +55,7 @@ var (
 
 // NewController returns the interruption controller. It does nothing when the CloudProvider does
 // not implement cloudprovider.InterruptionSource.
-func NewController(kubeClient client.Client, cloudProvider cloudprovider.CloudProvider, clk clock.Clock, recorder decisions.Recorder) *Controller {
+func NewController(kubeClient client.Client, cloudProvider cloudprovider.CloudProvider, recorder decisions.Recorder, clk clock.Clock) *Controller {
 	src, _ := cloudProvider.(cloudprovider.InterruptionSource)
 	return &Controller{
 		kubeClient: kubeClient,

@@ -91,7 +91,7 @@ func setup(t *testing.T) (*testEnv, interruptingCloud, *recorder) {
 	e := newTestEnv(t)
 	cp := interruptingCloud{CloudProvider: fake.New(nil), notices: make(chan cloudprovider.Interruption)}
 	rec := &recorder{}
-	c := NewController(e.mgr.GetClient(), cp, clocktesting.NewFakeClock(time.Date(2026, time.March, 2, 10, 0, 0, 0, time.UTC)), rec)
+	c := NewController(e.mgr.GetClient(), cp, rec, clocktesting.NewFakeClock(time.Date(2026, time.March, 2, 10, 0, 0, 0, time.UTC)))
 	if err := c.Register(e.mgr); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func TestUnknownProviderIDIsIgnored(t *testing.T) {
 }
 
 func TestWithoutAnInterruptionSourceNothingRuns(t *testing.T) {
-	c := NewController(nil, fake.New(nil), clocktesting.NewFakeClock(time.Now()), &recorder{})
+	c := NewController(nil, fake.New(nil), &recorder{}, clocktesting.NewFakeClock(time.Now()))
 	if c.source != nil {
 		t.Fatal("the fake provider has no interruptions, yet a source was found")
 	}

@@ -19,6 +19,7 @@ import (
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/scheduling"
 )
 
 // Controller feeds the provisioner's batcher: a pending pod, a deleted NodeClaim or Node (its
@@ -50,7 +51,7 @@ func (c *Controller) Register(mgr manager.Manager) error {
 		Named("provisioning").
 		For(&corev1.Pod{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			pod, ok := o.(*corev1.Pod)
-			return ok && IsProvisionable(pod)
+			return ok && scheduling.IsProvisionable(pod)
 		}))).
 		Watches(&karpv1.NodeClaim{}, c.onDelete()).
 		Watches(&corev1.Node{}, c.onDelete()).

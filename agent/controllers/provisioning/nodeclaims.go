@@ -53,7 +53,7 @@ func newNodeClaim(np *karpv1.NodePool, planned *scheduling.NodeClaim) *karpv1.No
 		Spec: karpv1.NodeClaimSpec{
 			Taints:                 tmpl.Taints,
 			StartupTaints:          tmpl.StartupTaints,
-			Requirements:           fromRequirements(planned.Requirements),
+			Requirements:           scheduling.ToRequirements(planned.Requirements),
 			Resources:              karpv1.ResourceRequirements{Requests: sum(planned.PodRequests, planned.DaemonSetRequests)},
 			NodeClassRef:           tmpl.NodeClassRef,
 			TerminationGracePeriod: tmpl.TerminationGracePeriod,

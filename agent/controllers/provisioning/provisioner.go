@@ -1,3 +1,6 @@
+// Package provisioning turns pods the kube-scheduler cannot place into NodeClaims: it batches
+// them, builds a snapshot of the cluster from the informer caches, runs the scheduling engine and
+// creates the NodeClaims the engine plans, recording every decision as an Event.
 package provisioning
 
 import (

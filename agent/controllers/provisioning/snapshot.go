@@ -107,7 +107,7 @@ func buildSnapshot(ctx context.Context, c client.Reader, cp cloudprovider.CloudP
 		switch {
 		case p.Spec.NodeName != "":
 			podsByNode[p.Spec.NodeName] = append(podsByNode[p.Spec.NodeName], p)
-		case IsProvisionable(p):
+		case scheduling.IsProvisionable(p):
 			in.Pods = append(in.Pods, p)
 		}
 	}
@@ -122,17 +122,17 @@ func buildSnapshot(ctx context.Context, c client.Reader, cp cloudprovider.CloudP
 	for _, nc := range recent.merge(cached) {
 		// A NodeClaim being deleted will not take pods; its Node, while it lasts, still counts
 		// against limits through the node list.
-		if nc.DeletionTimestamp != nil || nc.Status.NodeName != "" {
+		if !scheduling.IsInFlight(nc) {
 			continue
 		}
-		in.InFlight = append(in.InFlight, toInFlight(nc))
+		in.InFlight = append(in.InFlight, scheduling.FromNodeClaim(nc))
 	}
 	for i := range dss.Items {
 		in.DaemonSets = append(in.DaemonSets, &dss.Items[i])
 	}
 	for i := range nps.Items {
 		np := &nps.Items[i]
-		if !usable(np) {
+		if !scheduling.NodePoolUsable(np) {
 			continue
 		}
 		its, err := cp.GetInstanceTypes(ctx, np)
@@ -143,23 +143,9 @@ func buildSnapshot(ctx context.Context, c client.Reader, cp cloudprovider.CloudP
 			continue
 		}
 		s.nodePools[np.Name] = np
-		in.NodePools = append(in.NodePools, toNodePool(np, its))
+		in.NodePools = append(in.NodePools, scheduling.FromNodePool(np, its))
 	}
 	return s, nil
-}
-
-// usable reports whether new NodeClaims may come from the NodePool: not being deleted and not
-// reported invalid or without a ready node class.
-func usable(np *karpv1.NodePool) bool {
-	if np.DeletionTimestamp != nil {
-		return false
-	}
-	for _, c := range np.Status.Conditions {
-		if (c.Type == karpv1.ConditionTypeValidationSucceeded || c.Type == karpv1.ConditionTypeNodeClassReady) && c.Status == "False" {
-			return false
-		}
-	}
-	return true
 }
 
 func addVolumes(ctx context.Context, c client.Reader, in *scheduling.Input) error {

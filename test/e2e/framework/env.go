@@ -12,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/apis/scheme"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/controlplane"
@@ -28,6 +30,12 @@ type Env struct {
 	Client    client.Client
 	Clientset kubernetes.Interface
 	Root      string
+}
+
+func init() {
+	// envtest's CRD installer logs through controller-runtime; without a logger it prints a
+	// stack trace warning instead.
+	logf.SetLogger(logr.Discard())
 }
 
 // Setup starts a fresh control plane for the test, installs the CRDs and the namespaces the

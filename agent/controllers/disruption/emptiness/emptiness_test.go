@@ -172,3 +172,27 @@ func TestDoNotDisruptPodBlocks(t *testing.T) {
 		t.Fatalf("DisruptionBlocked = %q", messages(ds))
 	}
 }
+
+// A node the provisioner made for pending pods waits for them to bind before it counts as
+// empty, even with consolidateAfter 0s.
+func TestNewNodeWaitsForItsPods(t *testing.T) {
+	e, c, clk, _ := setup(t, false)
+	pool := unique(t)
+	e.newNodePool(t, pool, "0s")
+	nc, _ := e.newNode(t, pool, pool+"-a", t0, time.Time{}, nil)
+	nc.Annotations = map[string]string{podCountAnnotationKey: "3"}
+	if err := e.direct.Update(e.ctx, nc); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.reconcile(t, c, pool); res.RequeueAfter != nominationWindow {
+		t.Fatalf("requeue after %s, want the nomination window %s", res.RequeueAfter, nominationWindow)
+	}
+	if e.deleting(t, nc.Name) {
+		t.Fatal("a node made for pending pods was deleted before they could bind")
+	}
+	clk.Step(nominationWindow)
+	e.reconcile(t, c, pool)
+	if !e.deleting(t, nc.Name) {
+		t.Fatal("the node is kept after the nomination window though its pods never came")
+	}
+}

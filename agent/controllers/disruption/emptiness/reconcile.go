@@ -138,6 +138,9 @@ func (c *Controller) survey(ctx context.Context, pool *karpv1.NodePool, items []
 			}
 		}
 		eligibleAt := since.Add(*consolidateAfter)
+		if t := nominatedUntil(cached, init.LastTransitionTime.Time); t.After(eligibleAt) {
+			eligibleAt = t
+		}
 		if now.Before(eligibleAt) {
 			out.add(c.clearConsolidatable(ctx, cached))
 			if st.next.IsZero() || eligibleAt.Before(st.next) {

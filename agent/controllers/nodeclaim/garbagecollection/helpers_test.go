@@ -39,7 +39,7 @@ func newSuite(t *testing.T) *suite {
 func (s *suite) start(t *testing.T) {
 	t.Helper()
 	testenv.Manager(t, func(mgr manager.Manager) error {
-		return NewController(mgr.GetClient(), s.cloud, s.clock, s.rec).Register(mgr)
+		return NewController(mgr.GetClient(), s.cloud, s.rec, s.clock).Register(mgr)
 	})
 }
 

@@ -9,21 +9,21 @@ import (
 
 // Condition reasons this controller writes.
 const (
-	ReasonLaunched              = "Launched"
-	ReasonLaunchFailed          = "LaunchFailed"
-	ReasonNodeClassNotReady     = "NodeClassNotReady"
-	ReasonAwaitingLaunch        = "AwaitingLaunch"
-	ReasonRegistered            = "Registered"
-	ReasonNodeNotFound          = "NodeNotFound"
-	ReasonNodeDeleting          = "NodeDeleting"
-	ReasonMultipleNodesFound    = "MultipleNodesFound"
-	ReasonAwaitingRegistration  = "AwaitingRegistration"
-	ReasonInitialized           = "Initialized"
-	ReasonNodeNotReady          = "NodeNotReady"
-	ReasonTaintsExist           = "TaintsExist"
-	ReasonResourceNotRegistered = "ResourceNotRegistered"
-	ReasonAwaitingInitialized   = "AwaitingInitialization"
-	ReasonReady                 = "Ready"
+	ReasonLaunched               = "Launched"
+	ReasonLaunchFailed           = "LaunchFailed"
+	ReasonNodeClassNotReady      = "NodeClassNotReady"
+	ReasonAwaitingLaunch         = "AwaitingLaunch"
+	ReasonRegistered             = "Registered"
+	ReasonNodeNotFound           = "NodeNotFound"
+	ReasonNodeDeleting           = "NodeDeleting"
+	ReasonMultipleNodesFound     = "MultipleNodesFound"
+	ReasonAwaitingRegistration   = "AwaitingRegistration"
+	ReasonInitialized            = "Initialized"
+	ReasonNodeNotReady           = "NodeNotReady"
+	ReasonTaintsExist            = "TaintsExist"
+	ReasonResourceNotRegistered  = "ResourceNotRegistered"
+	ReasonAwaitingInitialization = "AwaitingInitialization"
+	ReasonReady                  = "Ready"
 )
 
 // lifecycleConditions are the stages Ready summarizes, in order.
@@ -32,7 +32,7 @@ var lifecycleConditions = []struct {
 }{
 	{karpv1.ConditionTypeLaunched, ReasonAwaitingLaunch, "Waiting for the cloud provider to launch the instance"},
 	{karpv1.ConditionTypeRegistered, ReasonAwaitingRegistration, "Waiting for the instance's node to join the cluster"},
-	{karpv1.ConditionTypeInitialized, ReasonAwaitingInitialized, "Waiting for the node to become ready for pods"},
+	{karpv1.ConditionTypeInitialized, ReasonAwaitingInitialization, "Waiting for the node to become ready for pods"},
 }
 
 func isTrue(nc *karpv1.NodeClaim, typ string) bool {

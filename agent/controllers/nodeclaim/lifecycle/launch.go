@@ -40,6 +40,7 @@ func (c *Controller) launch(ctx context.Context, nc *karpv1.NodeClaim) (reconcil
 	if !nc.DeletionTimestamp.IsZero() {
 		return reconcile.Result{}, nil
 	}
+	c.ensurePrice(ctx, launched)
 	if err := c.recordMetadata(ctx, nc, launched); err != nil {
 		return reconcile.Result{}, err
 	}
@@ -48,7 +49,7 @@ func (c *Controller) launch(ctx context.Context, nc *karpv1.NodeClaim) (reconcil
 		InstanceType: nc.Labels[corev1.LabelInstanceTypeStable],
 		CapacityType: nc.Labels[karpv1.CapacityTypeLabelKey],
 		Zone:         nc.Labels[corev1.LabelTopologyZone],
-		PricePerHour: c.price(ctx, nc),
+		PricePerHour: price(nc),
 		Pods:         podCount(ctx, nc),
 	}
 	stored := nc.DeepCopy()

@@ -117,6 +117,12 @@ func TestLaunchedPriceFallsBackToTheNodePoolsOfferings(t *testing.T) {
 	if l, ok := decisions.ParseLaunched(d.Message); !ok || l.PricePerHour != 0.4 || l.Pods != 0 {
 		t.Errorf("Launched event %q: want $0.4/h from the NodePool's offerings and 0 pods", d.Message)
 	}
+	if err := testenv.Get(context.Background(), h.kube, nc); err != nil {
+		t.Fatal(err)
+	}
+	if nc.Annotations[PriceAnnotationKey] != "0.4" {
+		t.Errorf("price annotation = %q, want the looked-up 0.4 recorded for the plugin and the cost metrics", nc.Annotations[PriceAnnotationKey])
+	}
 }
 
 func TestInsufficientCapacityDeletesTheNodeClaim(t *testing.T) {

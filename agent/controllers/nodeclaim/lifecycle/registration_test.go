@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/internal/testenv"
@@ -104,9 +105,9 @@ func TestRegistrationDoesNotRestoreARemovedStartupTaint(t *testing.T) {
 	testenv.Create(t, h.kube, node)
 
 	if _, err := h.reconcile(t, nc, func(*karpv1.NodeClaim) error {
-		nodes := &corev1.NodeList{}
-		if err := h.ctrl.kube.List(context.Background(), nodes); err != nil || len(nodes.Items) == 0 {
-			return fmt.Errorf("node not in the cache yet: %v", err)
+		cached := &corev1.Node{}
+		if err := h.ctrl.kube.Get(context.Background(), client.ObjectKeyFromObject(node), cached); err != nil {
+			return fmt.Errorf("node not in the cache yet: %w", err)
 		}
 		return nil
 	}); err != nil {

@@ -105,6 +105,10 @@ func (c *Controller) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	}
 	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("nodeclaim", nc.Name))
 	result, err := c.finalize(ctx, nc)
+	if apierrors.IsNotFound(err) {
+		// The cache was behind: the NodeClaim finished meanwhile.
+		return reconcile.Result{}, nil
+	}
 	if apierrors.IsConflict(err) {
 		log.FromContext(ctx).V(1).Info("conflict, requeueing", "error", err.Error())
 		return reconcile.Result{RequeueAfter: conflictRequeue}, nil

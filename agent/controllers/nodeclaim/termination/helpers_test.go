@@ -18,6 +18,7 @@ import (
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/internal/testenv"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/lifecycle"
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/fake"
 )
 
@@ -61,12 +62,16 @@ func running(t *testing.T) *harness {
 
 // stepped builds the termination controller on a started manager's cache without running it:
 // the test calls reconcile itself, to control the clock.
-func stepped(t *testing.T) *harness {
+func stepped(t *testing.T, wrap ...func(*harness) cloudprovider.CloudProvider) *harness {
 	t.Helper()
 	h := newHarness(t)
+	var cloud cloudprovider.CloudProvider = h.cloud
+	if len(wrap) > 0 {
+		cloud = wrap[0](h)
+	}
 	testenv.Manager(t, func(mgr manager.Manager) error {
 		h.cached = mgr.GetClient()
-		h.ctrl = NewController(mgr.GetClient(), h.cloud, h.rec, h.clk)
+		h.ctrl = NewController(mgr.GetClient(), cloud, h.rec, h.clk)
 		if err := index.NodesByProviderID(context.Background(), mgr.GetFieldIndexer()); err != nil {
 			return err
 		}

@@ -2,12 +2,15 @@ package termination
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -31,15 +34,20 @@ func (c *Controller) terminate(ctx context.Context, nc *karpv1.NodeClaim, nodes 
 			return err
 		}
 	}
-	if providerID != "" {
-		c.recorder.Publish(decisions.Terminated(nc, providerID))
-	}
 	stored := nc.DeepCopy()
 	controllerutil.RemoveFinalizer(nc, karpv1.TerminationFinalizer)
-	// The lock matters: a launch that recorded a provider ID since this pass read the NodeClaim
-	// makes this fail, and the next pass terminates that instance too.
-	if err := c.kube.Patch(ctx, nc, client.MergeFromWithOptions(stored, client.MergeFromWithOptimisticLock{})); client.IgnoreNotFound(err) != nil {
+	// The lock matters twice. A launch that recorded a provider ID since this pass read the
+	// NodeClaim makes it fail, and the next pass terminates that instance too. A pass working
+	// from a cache that has not seen the NodeClaim go fails here (not found) or conflicts, and
+	// so does not record the termination a second time.
+	if err := c.kube.Patch(ctx, nc, client.MergeFromWithOptions(stored, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
 		return fmt.Errorf("removing finalizer %s from NodeClaim %s: %w", karpv1.TerminationFinalizer, nc.Name, err)
+	}
+	if providerID != "" {
+		c.recorder.Publish(decisions.Terminated(nc, providerID))
 	}
 	metrics.NodeClaimsTerminated.WithLabelValues(terminationReason(nc), nc.Labels[karpv1.NodePoolLabelKey]).Inc()
 	log.FromContext(ctx).Info("terminated", "providerID", providerID)
@@ -74,13 +82,13 @@ func (c *Controller) terminateInstance(ctx context.Context, nc *karpv1.NodeClaim
 	return providerID, nil
 }
 
-// removeNode releases the Node's termination finalizer, then deletes it. In that order, because
-// the finalizer patch is locked to the resourceVersion the deletion would change; a restart
-// between the two finds the node drained and deletes it then.
+// removeNode releases the Node's termination finalizer, then deletes it. The finalizer goes by a
+// JSON patch that tests the entry it removes: the Node changes often (its kubelet's status, the
+// provider deleting it), and a patch locked to the whole object would lose those races for
+// nothing. A restart between the two steps finds the node drained and deletes it then.
 func (c *Controller) removeNode(ctx context.Context, node *corev1.Node) error {
-	stored := node.DeepCopy()
-	if controllerutil.RemoveFinalizer(node, karpv1.TerminationFinalizer) {
-		if err := c.kube.Patch(ctx, node, client.MergeFromWithOptions(stored, client.MergeFromWithOptimisticLock{})); client.IgnoreNotFound(err) != nil {
+	if patch, ok := removeFinalizer(node, karpv1.TerminationFinalizer); ok {
+		if err := c.kube.Patch(ctx, node, patch); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("removing finalizer %s from node %s: %w", karpv1.TerminationFinalizer, node.Name, err)
 		}
 	}
@@ -90,6 +98,23 @@ func (c *Controller) removeNode(ctx context.Context, node *corev1.Node) error {
 		}
 	}
 	return nil
+}
+
+// removeFinalizer returns a JSON patch that removes the finalizer from the object's list,
+// provided it is still at the index it has in o, and whether o has it at all.
+func removeFinalizer(o client.Object, finalizer string) (client.Patch, bool) {
+	for i, f := range o.GetFinalizers() {
+		if f != finalizer {
+			continue
+		}
+		path := fmt.Sprintf("/metadata/finalizers/%d", i)
+		ops, _ := json.Marshal([]map[string]any{
+			{"op": "test", "path": path, "value": finalizer},
+			{"op": "remove", "path": path},
+		})
+		return client.RawPatch(types.JSONPatchType, ops), true
+	}
+	return nil, false
 }
 
 // taint puts karpenter.sh/disrupted:NoSchedule on the node, so no new pod lands while it drains.

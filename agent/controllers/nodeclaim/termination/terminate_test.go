@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/internal/testenv"
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/fake"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
 )
@@ -140,5 +142,49 @@ func TestDrainedConditionIsSetBeforeTheInstanceGoes(t *testing.T) {
 	}
 	if err := testenv.Gone(ctx, h.kube, nc, false); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// deletesItsNode deletes the instance's Node on Delete, as the simulated provider does (a cloud
+// controller does the same for a terminated instance).
+type deletesItsNode struct {
+	*fake.CloudProvider
+	kube client.Client
+}
+
+func (p deletesItsNode) Delete(ctx context.Context, nc *karpv1.NodeClaim) error {
+	if err := p.CloudProvider.Delete(ctx, nc); err != nil {
+		return err
+	}
+	nodes := &corev1.NodeList{}
+	if err := p.kube.List(ctx, nodes); err != nil {
+		return err
+	}
+	for i := range nodes.Items {
+		if nodes.Items[i].Spec.ProviderID == nc.Status.ProviderID {
+			if err := p.kube.Delete(ctx, &nodes.Items[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func TestAProviderThatDeletesTheNodeDoesNotStallTermination(t *testing.T) {
+	ctx := context.Background()
+	h := stepped(t, func(h *harness) cloudprovider.CloudProvider { return deletesItsNode{h.cloud, h.kube} })
+	nc := testenv.NodeClaim()
+	node := launchedNode(t, h, nc)
+	deleteNodeClaim(t, h, nc)
+	// One pass: the Node, held by the finalizer when the provider deletes it, is released
+	// without losing a race to the provider's write.
+	if _, err := h.reconcile(t, nc, node.Name, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Gone(ctx, h.kube, node, false); err != nil {
+		t.Error(err)
+	}
+	if err := testenv.Gone(ctx, h.kube, nc, false); err != nil {
+		t.Error(err)
 	}
 }

@@ -48,7 +48,7 @@ type Controller struct {
 var _ reconcile.Reconciler = (*Controller)(nil)
 
 // NewController returns the NodePool status controller.
-func NewController(kubeClient client.Client, cloudProvider cloudprovider.CloudProvider, clk clock.Clock, recorder decisions.Recorder) *Controller {
+func NewController(kubeClient client.Client, cloudProvider cloudprovider.CloudProvider, recorder decisions.Recorder, clk clock.Clock) *Controller {
 	return &Controller{kubeClient: kubeClient, cloudProvider: cloudProvider, clock: clk, recorder: recorder}
 }
 

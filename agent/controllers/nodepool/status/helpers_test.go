@@ -164,7 +164,7 @@ func setup(t *testing.T, cp cloudprovider.CloudProvider) (*testEnv, *Controller,
 	t.Helper()
 	e := newTestEnv(t)
 	rec := &recorder{}
-	c := NewController(e.mgr.GetClient(), cp, clocktesting.NewFakeClock(time.Date(2026, time.March, 2, 10, 0, 0, 0, time.UTC)), rec)
+	c := NewController(e.mgr.GetClient(), cp, rec, clocktesting.NewFakeClock(time.Date(2026, time.March, 2, 10, 0, 0, 0, time.UTC)))
 	if err := c.Register(e.mgr); err != nil {
 		t.Fatal(err)
 	}

@@ -90,12 +90,8 @@ func describe(conds []metav1.Condition) string {
 // Gone returns nil once the object no longer exists, or once it is being deleted when
 // deletingIsEnough (a finalizer holds it).
 func Gone(ctx context.Context, c client.Client, o client.Object, deletingIsEnough bool) error {
-	err := Get(ctx, c, o)
-	if client.IgnoreNotFound(err) != nil {
-		return err
-	}
-	if err != nil {
-		return nil
+	if err := Get(ctx, c, o); err != nil {
+		return ignoreNotFound(err)
 	}
 	if deletingIsEnough && !o.GetDeletionTimestamp().IsZero() {
 		return nil
@@ -219,3 +215,6 @@ func SetNodeReady(t testing.TB, c client.Client, node *corev1.Node, status corev
 		t.Fatalf("setting node %s Ready=%s: %v", node.Name, status, err)
 	}
 }
+
+// ignoreNotFound is client.IgnoreNotFound, named for what Gone means by it.
+func ignoreNotFound(err error) error { return client.IgnoreNotFound(err) }

@@ -187,7 +187,7 @@ func wipe(t testing.TB) {
 	if err := direct.List(ctx, nodes); err != nil {
 		t.Fatalf("listing nodes: %v", err)
 	}
-	var objs []client.Object
+	objs := make([]client.Object, 0, len(ncs.Items)+len(nodes.Items))
 	for i := range ncs.Items {
 		objs = append(objs, &ncs.Items[i])
 	}
