@@ -24,6 +24,21 @@ type cluster struct {
 	env        *envtest.Environment
 	kubeconfig string
 	client     client.Client
+
+	mu       sync.Mutex
+	fixtures map[string]bool
+}
+
+// once runs setup the first time a test asks for the named fixture on this cluster.
+func (c *cluster) once(t *testing.T, name string, setup func()) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fixtures[name] {
+		return
+	}
+	setup()
+	c.fixtures[name] = true
 }
 
 var (
@@ -86,7 +101,7 @@ func sharedCluster(t *testing.T, name string, withCRDs bool) *cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{env: env, kubeconfig: f.Name(), client: cl}
+	c := &cluster{env: env, kubeconfig: f.Name(), client: cl, fixtures: map[string]bool{}}
 	clusters[name] = c
 	return c
 }

@@ -241,4 +241,3 @@ func hasTaint(n corev1.Node, key string) bool {
 	}
 	return false
 }
-

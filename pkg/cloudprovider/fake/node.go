@@ -20,7 +20,8 @@ func NodeFor(launched *karpv1.NodeClaim, ready corev1.ConditionStatus) *corev1.N
 	for k, v := range launched.Labels {
 		labels[k] = v
 	}
-	taints := []corev1.Taint{karpv1.UnregisteredNoExecuteTaint}
+	taints := make([]corev1.Taint, 0, 1+len(launched.Spec.Taints)+len(launched.Spec.StartupTaints))
+	taints = append(taints, karpv1.UnregisteredNoExecuteTaint)
 	taints = append(taints, launched.Spec.Taints...)
 	taints = append(taints, launched.Spec.StartupTaints...)
 	return &corev1.Node{

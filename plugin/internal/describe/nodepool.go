@@ -138,7 +138,11 @@ func (w *writer) nodeClaims(ncs []karpv1.NodeClaim, now time.Time) {
 		total.PerHour += c.PerHour
 		total.Estimated = total.Estimated || c.Estimated
 	}
-	w.line(0, "NodeClaims (%d, %s/h, %s/month):", len(ncs), total.String(), price.FormatMonthly(total.PerHour))
+	est := ""
+	if total.Estimated {
+		est = " (est.)"
+	}
+	w.line(0, "NodeClaims (%d, %s/h, %s/month%s):", len(ncs), price.Format(total.PerHour), price.FormatMonthly(total.PerHour), est)
 	w.line(1, "Name\tType\tCapacity\tZone\tNode\tReady\tAge\t$/H")
 	w.line(1, "----\t----\t--------\t----\t----\t-----\t---\t---")
 	rows := tables.NodeClaims(ncs, now)

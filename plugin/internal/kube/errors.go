@@ -58,8 +58,12 @@ func (e *ForbiddenError) Error() string {
 	case e.Op.AllNamespaces:
 		canI += " -A"
 	}
-	return fmt.Sprintf("forbidden: you may not %s %s %s; ask a cluster administrator for a Role or ClusterRole that grants %q on %q (check with: kubectl auth can-i %s): %v",
-		e.Op.Verb, e.Op.resource(), e.Op.scope(), e.Op.Verb, e.Op.resource(), canI, e.Err)
+	role := "a ClusterRole"
+	if e.Op.Namespace != "" {
+		role = "a Role in namespace " + e.Op.Namespace + " (or a ClusterRole)"
+	}
+	return fmt.Sprintf("forbidden: you may not %s %s %s; ask a cluster administrator for %s that grants %q on %q (check with: kubectl auth can-i %s): %v",
+		e.Op.Verb, e.Op.resource(), e.Op.scope(), role, e.Op.Verb, e.Op.resource(), canI, e.Err)
 }
 
 func (e *ForbiddenError) Unwrap() error { return e.Err }

@@ -69,9 +69,12 @@ func TopNodePools(rows []usage.NodePool) *metav1.Table {
 	for _, r := range rows {
 		cpu := usage.Amount{Requested: r.CPU.Requested, Allocatable: r.CPU.Allocatable}
 		mem := usage.Amount{Requested: r.Memory.Requested, Allocatable: r.Memory.Allocatable}
-		cost := price.Format(r.PricePerHour)
+		cost, monthly := price.Format(r.PricePerHour), price.FormatMonthly(r.PricePerHour)
 		if r.Estimated {
 			cost += " est."
+		}
+		if r.Nodes > 0 && r.Unpriced == r.Nodes {
+			cost, monthly = "-", "-"
 		}
 		t.Rows = append(t.Rows, metav1.TableRow{Cells: []interface{}{
 			r.Name, r.Nodes,
@@ -79,7 +82,7 @@ func TopNodePools(rows []usage.NodePool) *metav1.Table {
 			Percent(cpu.Percent()),
 			GiB(r.Memory.Requested) + "/" + GiB(r.Memory.Allocatable) + "/" + limitText(r.Memory.Limit, GiB),
 			Percent(mem.Percent()),
-			cost, price.FormatMonthly(r.PricePerHour),
+			cost, monthly,
 			Bar(cpu.Percent()), Bar(mem.Percent()),
 		}})
 	}
@@ -88,11 +91,11 @@ func TopNodePools(rows []usage.NodePool) *metav1.Table {
 
 // TotalLine summarises every node in one line.
 func TotalLine(t usage.Totals) string {
-	cost := price.Format(t.PricePerHour)
+	cost := price.Format(t.PricePerHour) + "/h"
 	if t.Estimated {
 		cost += " est."
 	}
-	return fmt.Sprintf("Total: %d nodes, %d pods, CPU %s/%s cores (%s), memory %s/%s GiB (%s), %s/h (%s/month)",
+	return fmt.Sprintf("Total: %d nodes, %d pods, CPU %s/%s cores (%s), memory %s/%s GiB (%s), %s (%s/month)",
 		t.Nodes, t.Pods, Cores(t.CPU.Requested), Cores(t.CPU.Allocatable), Percent(t.CPU.Percent()),
 		GiB(t.Memory.Requested), GiB(t.Memory.Allocatable), Percent(t.Memory.Percent()), cost, price.FormatMonthly(t.PricePerHour))
 }
