@@ -49,8 +49,9 @@ func capacityRank(ct string) int {
 }
 
 // Create launches an instance for the NodeClaim into the cheapest compatible offering, spot
-// first when the NodeClaim allows it. Offerings an injected fault refuses are marked unavailable
-// and the next is tried. The Node appears after the launch delay.
+// first when the NodeClaim allows it. Offerings an injected fault refuses are marked unavailable;
+// when the preferred one is refused, Create returns an InsufficientCapacityError. The Node
+// appears after the launch delay.
 //
 // It is idempotent per NodeClaim name: when the NodeClaim already has an instance (a retry
 // after the agent crashed mid-launch), it returns that one.
@@ -108,13 +109,21 @@ func (p *Provider) Create(ctx context.Context, nodeClaim *karpv1.NodeClaim) (*ka
 		}
 	}
 
+	// Like a CreateFleet request, one launch learns the capacity of every offering it would
+	// accept: all refused ones are marked unavailable at once. When the preferred offering is
+	// among them the launch fails with an insufficient-capacity error, so the agent records it
+	// and plans again with the next cheapest, rather than silently launching something else.
 	var refused []cloudprovider.OfferingKey
+	for _, c := range candidates {
+		if key := c.key(); faults.noCapacity(key) {
+			p.unavailable.MarkUnavailable(key)
+			refused = append(refused, key)
+		}
+	}
 	for _, c := range candidates {
 		key := c.key()
 		if faults.noCapacity(key) {
-			p.unavailable.MarkUnavailable(key)
-			refused = append(refused, key)
-			continue
+			return nil, insufficientCapacity(refused, unavailable)
 		}
 		if faults.launchErrorFor(c.it.Name) {
 			return nil, fmt.Errorf("launching NodeClaim %s as %s: simulated EC2 API error (injected fault %s)", nodeClaim.Name, key, FaultKeyLaunchErrorInstanceTypes)

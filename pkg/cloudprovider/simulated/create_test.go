@@ -2,6 +2,7 @@ package simulated
 
 import (
 	"context"
+	"errors"
 	"math"
 	"regexp"
 	"strconv"
@@ -95,7 +96,14 @@ func TestCreateFallsBackWhenTheCheapestOfferingHasNoCapacity(t *testing.T) {
 	p, _ := newTestProvider(t, newFakeClient(t, testNodeClass("default")), Options{})
 	p.SetFaults(Faults{InsufficientCapacity: []OfferingPattern{{first.InstanceType, first.Zone, first.CapacityType}}})
 
-	got := mustCreate(t, p, testNodeClaim("a", threeTypes))
+	// The preferred offering is refused: the launch fails so the agent can record it and plan
+	// again; the retry gets the next cheapest.
+	_, err := p.Create(context.Background(), testNodeClaim("a", threeTypes))
+	var ice *cloudprovider.InsufficientCapacityError
+	if !errors.As(err, &ice) || len(ice.Offerings) != 1 || ice.Offerings[0] != first {
+		t.Fatalf("Create: %v, want an InsufficientCapacityError naming %s", err, first)
+	}
+	got := mustCreate(t, p, testNodeClaim("a-retry", threeTypes))
 	if launchedKey(got) == first {
 		t.Fatalf("launched into %s, which has no capacity", first)
 	}
@@ -125,7 +133,10 @@ func TestCreateReturnsInsufficientCapacityWhenNothingHasCapacity(t *testing.T) {
 	}))
 	p, _ := newTestProvider(t, c, Options{})
 	onlyM5 := req(corev1.LabelInstanceTypeStable, corev1.NodeSelectorOpIn, "m5.large", "m5.xlarge")
-	got := mustCreate(t, p, testNodeClaim("a", onlyM5))
+	if _, err := p.Create(context.Background(), testNodeClaim("a", onlyM5)); !cloudprovider.IsInsufficientCapacity(err) {
+		t.Fatalf("first Create: %v, want an InsufficientCapacityError for the refused spot offerings", err)
+	}
+	got := mustCreate(t, p, testNodeClaim("a-retry", onlyM5))
 	if want := cheapest([]string{"m5.xlarge"}, DefaultZones, "on-demand"); launchedKey(got) != want {
 		t.Fatalf("launched %s, want the last offering left, %s", launchedKey(got), want)
 	}
