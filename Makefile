@@ -51,10 +51,6 @@ verify: $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## gofmt, go vet, golangci-lint, gene
 test: verify cluster-binaries ## verify, then unit + integration + end-to-end tests with -race
 	go test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(PKGS)
 
-.PHONY: test-unit
-test-unit: ## Only the tests that need no control plane (a quick loop while editing)
-	go test -race -short $(PKGS)
-
 .PHONY: bench
 bench: ## Scheduling benchmarks; compare runs with benchstat
 	go test -run '^$$' -bench . -benchmem -count 6 ./pkg/scheduling/ | tee .local/bench.txt

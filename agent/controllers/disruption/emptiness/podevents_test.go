@@ -7,7 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
+	v1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 )
 
 // With the controllers running: pods binding and leaving are written to lastPodEventTime, and

@@ -61,9 +61,6 @@ func Env(t testing.TB) (*rest.Config, client.Client) {
 
 func ensure(t testing.TB) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: needs an API server; run without -short")
-	}
 	controlplane.RequireAssets(t)
 	once.Do(start)
 	if initErr != nil {
