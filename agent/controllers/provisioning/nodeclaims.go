@@ -12,10 +12,6 @@ import (
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/scheduling"
 )
 
-// PodCountAnnotationKey records how many pending pods a NodeClaim was created for; the lifecycle
-// controller puts it in the Launched Event.
-const PodCountAnnotationKey = karpv1.Group + "/pod-count"
-
 // newNodeClaim turns a planned NodeClaim into the API object: the NodePool's template, the
 // engine's merged requirements (which pin the instance types it kept), the pods' requests plus
 // DaemonSet overhead, owned by the NodePool and guarded by the termination finalizer so its
@@ -33,7 +29,7 @@ func newNodeClaim(np *karpv1.NodePool, planned *scheduling.NodeClaim) *karpv1.No
 	for k, v := range np.Spec.Template.Annotations {
 		annotations[k] = v
 	}
-	annotations[PodCountAnnotationKey] = strconv.Itoa(len(planned.Pods))
+	annotations[karpv1.PodCountAnnotationKey] = strconv.Itoa(len(planned.Pods))
 
 	tmpl := np.Spec.Template.Spec
 	return &karpv1.NodeClaim{

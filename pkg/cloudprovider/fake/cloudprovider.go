@@ -15,10 +15,8 @@ import (
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 )
 
-// PriceAnnotationKey is the annotation on a launched NodeClaim that carries the hourly price of
-// the offering it was launched into, in USD, as a decimal string. The lifecycle controller reads
-// the same key (lifecycle.PriceAnnotationKey; a test pins the two together).
-const PriceAnnotationKey = karpv1.Group + "/price"
+// PriceAnnotationKey is where a launched NodeClaim carries its hourly price, as real providers do.
+const PriceAnnotationKey = karpv1.PriceAnnotationKey
 
 // ProviderIDPrefix starts every provider ID the fake hands out: fake:///<zone>/i-<n>.
 const ProviderIDPrefix = "fake:///"

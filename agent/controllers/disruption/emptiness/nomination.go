@@ -7,10 +7,7 @@ import (
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 )
 
-// podCountAnnotationKey is the provisioner's provisioning.PodCountAnnotationKey: how many pending
-// pods a NodeClaim was created for. It is repeated rather than imported so this package does not
-// build on another controller's; a test pins the two together.
-const podCountAnnotationKey = karpv1.Group + "/pod-count"
+const podCountAnnotationKey = karpv1.PodCountAnnotationKey
 
 // nominationWindow is how long a node made for pending pods is not taken for empty after it
 // initializes. Its pods bind only once the kube-scheduler gets to them, which after a burst of

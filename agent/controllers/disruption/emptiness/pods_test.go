@@ -5,8 +5,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/provisioning"
 )
 
 func TestSummarizePods(t *testing.T) {
@@ -49,11 +47,5 @@ func TestSummarizePods(t *testing.T) {
 				t.Errorf("summary = %+v, want %+v", got, tc.want)
 			}
 		})
-	}
-}
-
-func TestPodCountAnnotationIsTheProvisioners(t *testing.T) {
-	if key := provisioning.PodCountAnnotationKey; key != podCountAnnotationKey {
-		t.Errorf("pod count annotation %q, the provisioner's %q", podCountAnnotationKey, key)
 	}
 }

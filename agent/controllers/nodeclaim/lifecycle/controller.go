@@ -45,13 +45,8 @@ const (
 
 // Annotations on NodeClaims that this controller reads.
 const (
-	// PriceAnnotationKey carries the hourly price in USD of the offering an instance was
-	// launched into, as a decimal string. The CloudProvider sets it on the NodeClaim Create
-	// returns; the controller copies it onto the NodeClaim and its Node.
-	PriceAnnotationKey = karpv1.Group + "/price"
-	// PodCountAnnotationKey carries how many pending pods the provisioner created the NodeClaim
-	// for, as a decimal integer.
-	PodCountAnnotationKey = karpv1.Group + "/pod-count"
+	PriceAnnotationKey    = karpv1.PriceAnnotationKey
+	PodCountAnnotationKey = karpv1.PodCountAnnotationKey
 )
 
 // conflictRequeue is how soon a reconcile that lost an optimistic-concurrency race runs again.

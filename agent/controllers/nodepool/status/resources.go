@@ -10,10 +10,7 @@ import (
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 )
 
-// priceAnnotationKey is the lifecycle controller's lifecycle.PriceAnnotationKey: the hourly price
-// in USD of the offering a NodeClaim was launched into. It is repeated rather than imported so
-// this package does not build on another controller's; a test pins the two together.
-const priceAnnotationKey = karpv1.Group + "/price"
+const priceAnnotationKey = karpv1.PriceAnnotationKey
 
 // resourceNodes is the pseudo-resource that counts nodes, in status.resources and in limits, as
 // upstream names it.

@@ -7,7 +7,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/lifecycle"
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/fake"
 )
@@ -61,13 +60,5 @@ func TestCostsByCapacityType(t *testing.T) {
 	}
 	if _, complete := costs([]karpv1.NodeClaim{launchedNodeClaim("unknown", "z", "spot", "1", "1Gi", nil)}, prices); complete {
 		t.Error("an unknown offering's price was reported complete")
-	}
-}
-
-func TestPriceAnnotationIsTheLifecycleControllers(t *testing.T) {
-	for owner, key := range map[string]string{"lifecycle": lifecycle.PriceAnnotationKey, "fake": fake.PriceAnnotationKey} {
-		if key != priceAnnotationKey {
-			t.Errorf("price annotation %q, %s's %q", priceAnnotationKey, owner, key)
-		}
 	}
 }

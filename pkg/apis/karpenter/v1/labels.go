@@ -14,6 +14,13 @@ const (
 	NodePoolHashAnnotationKey           = Group + "/nodepool-hash"
 	NodeClaimTerminationTimestampAnnKey = Group + "/nodeclaim-termination-timestamp"
 
+	// PriceAnnotationKey is the hourly price in USD of the offering a NodeClaim launched into;
+	// the NodePool status, its cost metrics and the plugin read it.
+	PriceAnnotationKey = Group + "/price"
+	// PodCountAnnotationKey is how many pending pods the provisioner created a NodeClaim for; the
+	// Launched Event reports it and emptiness waits for those pods before calling a node empty.
+	PodCountAnnotationKey = Group + "/pod-count"
+
 	TerminationFinalizer = Group + "/termination"
 
 	CapacityTypeSpot     = "spot"
