@@ -96,6 +96,13 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 	log.Info("starting", "cloudProvider", cp.Name(), "leaderElection", o.LeaderElect)
+	go func() {
+		select {
+		case <-mgr.Elected():
+			log.Info("became the leader; provisioning and disruption are active")
+		case <-ctx.Done():
+		}
+	}()
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("running the controller manager: %w", err)
 	}

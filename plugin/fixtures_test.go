@@ -60,10 +60,10 @@ func newEC2NodeClass(name string, zones ...string) *ec2v1.EC2NodeClass {
 func newNodeClaim(name, pool, instanceType, capacityType, zone, nodeName string) *karpv1.NodeClaim {
 	return &karpv1.NodeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
-			karpv1.NodePoolLabelKey:         pool,
-			corev1.LabelInstanceTypeStable:  instanceType,
-			karpv1.CapacityTypeLabelKey:     capacityType,
-			corev1.LabelTopologyZone:        zone,
+			karpv1.NodePoolLabelKey:          pool,
+			corev1.LabelInstanceTypeStable:   instanceType,
+			karpv1.CapacityTypeLabelKey:      capacityType,
+			corev1.LabelTopologyZone:         zone,
 			"karpenter.k8s.aws/ec2nodeclass": "default",
 		}},
 		Spec: karpv1.NodeClaimSpec{

@@ -61,7 +61,7 @@ func TestTwoReplicasOneLeaderNoDoubleLaunch(t *testing.T) {
 	assertNoEmptyNodes(t, env)
 	leaders := 0
 	for _, agent := range []*framework.Agent{a, b} {
-		if strings.Contains(agent.Log(), "successfully acquired lease") {
+		if strings.Contains(agent.Log(), "became the leader") {
 			leaders++
 		}
 	}
