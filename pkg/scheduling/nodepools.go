@@ -163,12 +163,17 @@ func (s *solver) limitExceeded(p *pool, capacity resVec) int {
 }
 
 // reservation is what a planned NodeClaim holds against its pool's limits: the largest
-// capacity among its options, since any of them may be launched.
+// capacity among the options it would launch as.
 func (s *solver) reservation(p *pool, opts bitset) resVec {
+	// Only the cheapest maxTypes options survive truncation into the NodeClaim, so only they can
+	// launch; reserving the largest of every compatible type would let a handful of small
+	// NodeClaims exhaust a limit that the nodes actually launched are far from.
 	r := s.res.zero()
+	kept := 0
 	opts.each(func(i int) bool {
 		r.maxWith(p.types[i].capacity)
-		return true
+		kept++
+		return kept < s.maxTypes
 	})
 	return r
 }

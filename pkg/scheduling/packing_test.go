@@ -157,3 +157,30 @@ func TestInstanceTypeTruncation(t *testing.T) {
 	})
 	_ = resource.Quantity{}
 }
+
+// A planned NodeClaim holds against the limit only what it could launch as: the largest of the
+// cheapest MaxInstanceTypes options, not the largest compatible type. Otherwise a few small
+// NodeClaims exhaust a limit their nodes are far from.
+func TestLimitReservationCountsOnlyTheTypesKept(t *testing.T) {
+	types := st.DiverseInstanceTypes(70) // type i: i vCPU at a price growing with i
+	anti := []st.PodOption{st.Requests("500m", "128Mi"), st.Labels("app", "solo"),
+		st.PodAntiAffinity(st.Term(corev1.LabelHostname, map[string]string{"app": "solo"}))}
+	np := scheduling.NodePool{Name: "default", InstanceTypes: types,
+		Limits: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("30")}}
+	res, err := scheduling.Solve(scheduling.Input{Pods: st.Pods(10, anti...), NodePools: []scheduling.NodePool{np}, MaxInstanceTypes: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each NodeClaim keeps types 1..5 vCPU, so reserves 5: six fit under 30.
+	if got := len(res.NodeClaims); got != 6 {
+		t.Fatalf("planned %d NodeClaims under a 30 cpu limit with 5-vCPU reservations, want 6", got)
+	}
+	for _, nc := range res.NodeClaims {
+		if len(nc.InstanceTypes) != 5 {
+			t.Errorf("NodeClaim keeps %d types, want 5", len(nc.InstanceTypes))
+		}
+	}
+	if got := len(res.Unplaced()); got != 4 {
+		t.Errorf("%d pods unplaced, want 4 turned away by the limit", got)
+	}
+}
