@@ -49,11 +49,19 @@ verify: $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## gofmt, go vet, golangci-lint, gene
 
 .PHONY: test
 test: verify cluster-binaries ## verify, then unit + integration + end-to-end tests with -race
-	go test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(PKGS)
+	go test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$(go list $(PKGS) | grep -v /test/e2e)
+	@# The end-to-end suite runs alone: each test drives a whole control plane and the agent, and
+	@# on two cores they would otherwise compete with the other packages for the scheduler's time.
+	go test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./test/e2e/...
 
 .PHONY: bench
 bench: ## Scheduling benchmarks; compare runs with benchstat
+	@mkdir -p .local
 	go test -run '^$$' -bench . -benchmem -count 6 ./pkg/scheduling/ | tee .local/bench.txt
+
+.PHONY: bench-e2e
+bench-e2e: cluster-binaries ## The agent's provisioning overhead: 1000 pods, A (agent) vs B (pre-created nodes)
+	go test -run '^$$' -bench Provisioning1000 -benchtime 1x -timeout 30m ./test/e2e/
 
 ##@ Local control plane
 .PHONY: cluster-binaries

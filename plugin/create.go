@@ -87,8 +87,10 @@ func (f *createFlags) create(ctx context.Context, d *deps, c *kube.Clients, gvr 
 	case dryRunServer:
 		suffix = " (server dry run)"
 	}
-	_, err := fmt.Fprintf(d.streams.Out, "%s.%s/%s created%s\n", strings.ToLower(kind), gvr.Group, u.GetName(), suffix)
-	return err
+	if _, err := fmt.Fprintf(d.streams.Out, "%s.%s/%s created%s\n", strings.ToLower(kind), gvr.Group, u.GetName(), suffix); err != nil {
+		return fmt.Errorf("writing the output: %w", err)
+	}
+	return nil
 }
 
 func explainCreate(c *kube.Clients, gvr schema.GroupVersionResource, kind, name string, err error, origins manifest.Origins) error {

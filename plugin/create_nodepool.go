@@ -121,7 +121,7 @@ func (o *CreateNodePoolOptions) Run(ctx context.Context) error {
 	c, err := o.d.clients()
 	if err != nil {
 		if o.create.DryRun == dryRunClient {
-			fmt.Fprintf(o.d.streams.ErrOut, "Warning: could not check that EC2NodeClass %q exists: %v\n", o.Flags.NodeClass, err)
+			_, _ = fmt.Fprintf(o.d.streams.ErrOut, "Warning: could not check that EC2NodeClass %q exists: %v\n", o.Flags.NodeClass, err)
 			return o.create.create(ctx, o.d, nil, kube.NodePools, "NodePool", o.obj, o.spec.Origins)
 		}
 		return err
@@ -137,10 +137,10 @@ func (o *CreateNodePoolOptions) warnIfNodeClassMissing(ctx context.Context, c *k
 	switch {
 	case err == nil:
 	case errors.As(err, &notFound):
-		fmt.Fprintf(o.d.streams.ErrOut, "Warning: EC2NodeClass %q does not exist; the NodePool launches no node until it does. Create it with: kubectl karpenter create ec2nodeclass %s --cluster-name <cluster>\n", ref.Name, ref.Name)
+		_, _ = fmt.Fprintf(o.d.streams.ErrOut, "Warning: EC2NodeClass %q does not exist; the NodePool launches no node until it does. Create it with: kubectl karpenter create ec2nodeclass %s --cluster-name <cluster>\n", ref.Name, ref.Name)
 	case errors.Is(err, kube.ErrCRDsNotInstalled):
-		fmt.Fprintf(o.d.streams.ErrOut, "Warning: the EC2NodeClass CRD is not installed, so EC2NodeClass %q cannot exist; install the CRDs with kubectl apply -f manifests/crds (or install Karpenter)\n", ref.Name)
+		_, _ = fmt.Fprintf(o.d.streams.ErrOut, "Warning: the EC2NodeClass CRD is not installed, so EC2NodeClass %q cannot exist; install the CRDs with kubectl apply -f manifests/crds (or install Karpenter)\n", ref.Name)
 	default:
-		fmt.Fprintf(o.d.streams.ErrOut, "Warning: could not check that EC2NodeClass %q exists: %v\n", ref.Name, err)
+		_, _ = fmt.Fprintf(o.d.streams.ErrOut, "Warning: could not check that EC2NodeClass %q exists: %v\n", ref.Name, err)
 	}
 }

@@ -99,13 +99,13 @@ func (o *DescribeOptions) Run(ctx context.Context) error {
 			return err
 		}
 		if len(names) == 0 {
-			fmt.Fprintln(o.d.streams.ErrOut, "No resources found")
+			_, _ = fmt.Fprintln(o.d.streams.ErrOut, "No resources found")
 			return nil
 		}
 	}
 	for i, name := range names {
 		if i > 0 {
-			fmt.Fprintln(o.d.streams.Out)
+			_, _ = fmt.Fprintln(o.d.streams.Out)
 		}
 		if o.Kind == kindNodePool {
 			err = o.describeNodePool(ctx, name)

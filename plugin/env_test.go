@@ -3,6 +3,7 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,7 +139,8 @@ func exitCode(err error) int {
 	if err == nil {
 		return 0
 	}
-	if e, ok := err.(*ExitError); ok {
+	var e *ExitError
+	if errors.As(err, &e) {
 		return e.Code
 	}
 	return 1
@@ -165,22 +167,4 @@ func (r result) mustFail(t *testing.T, wants ...string) result {
 		}
 	}
 	return r
-}
-
-// golden compares got with testdata/<name>.golden; UPDATE_GOLDEN=1 rewrites it.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("reading %s (run with UPDATE_GOLDEN=1 to create it): %v", path, err)
-	}
-	if string(want) != got {
-		t.Errorf("output differs from %s (UPDATE_GOLDEN=1 rewrites it)\n--- got:\n%s\n--- want:\n%s", path, got, want)
-	}
 }

@@ -34,6 +34,6 @@ func Run(streams genericiooptions.IOStreams, args []string) int {
 	if errors.As(err, &exit) {
 		return exit.Code
 	}
-	fmt.Fprintln(streams.ErrOut, "error:", err)
+	_, _ = fmt.Fprintln(streams.ErrOut, "error:", err)
 	return 1
 }

@@ -203,6 +203,6 @@ func (o *GetOptions) noneFound(n int) bool {
 	if n > 0 {
 		return false
 	}
-	fmt.Fprintln(o.d.streams.ErrOut, "No resources found")
+	_, _ = fmt.Fprintln(o.d.streams.ErrOut, "No resources found")
 	return true
 }

@@ -119,7 +119,7 @@ func (o *TopOptions) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
-			fmt.Fprintln(o.d.streams.Out)
+			_, _ = fmt.Fprintln(o.d.streams.Out)
 			if err := o.once(ctx, c); err != nil {
 				return err
 			}
@@ -177,7 +177,7 @@ func onlyListed(pools []usage.NodePool, in usage.Input) []usage.NodePool {
 // printTable prints the table and, unless --no-headers asks for rows only, the totals.
 func (o *TopOptions) printTable(t *metav1.Table, total usage.Totals) error {
 	if len(t.Rows) == 0 {
-		fmt.Fprintln(o.d.streams.ErrOut, "No resources found")
+		_, _ = fmt.Fprintln(o.d.streams.ErrOut, "No resources found")
 		return nil
 	}
 	if err := o.Output.PrintTable(t, o.d.streams.Out); err != nil {
@@ -186,8 +186,10 @@ func (o *TopOptions) printTable(t *metav1.Table, total usage.Totals) error {
 	if o.Output.NoHeaders {
 		return nil
 	}
-	_, err := fmt.Fprintln(o.d.streams.Out, tables.TotalLine(total))
-	return err
+	if _, err := fmt.Fprintln(o.d.streams.Out, tables.TotalLine(total)); err != nil {
+		return fmt.Errorf("writing the output: %w", err)
+	}
+	return nil
 }
 
 // load makes one list per resource kind.

@@ -14,8 +14,10 @@ func newVersionCommand(d *deps) *cobra.Command {
 		Short: "Print the plugin's version",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintln(d.streams.Out, "kubectl-karpenter", version.String())
-			return err
+			if _, err := fmt.Fprintln(d.streams.Out, "kubectl-karpenter", version.String()); err != nil {
+				return fmt.Errorf("writing the version: %w", err)
+			}
+			return nil
 		},
 	}
 }

@@ -163,7 +163,7 @@ func (o *WhyPendingOptions) targets(cl *simulate.Cluster) ([]*corev1.Pod, bool, 
 			where = "in any namespace"
 		}
 		if o.Output.Human() {
-			fmt.Fprintf(o.d.streams.ErrOut, "No pending pods %s.\n", where)
+			_, _ = fmt.Fprintf(o.d.streams.ErrOut, "No pending pods %s.\n", where)
 			return nil, true, nil
 		}
 		return nil, true, o.print([]simulate.Report{})
@@ -185,7 +185,13 @@ func (o *WhyPendingOptions) namedPod(cl *simulate.Cluster) ([]*corev1.Pod, bool,
 		if scheduling.IsPending(p) {
 			return []*corev1.Pod{p}, false, nil
 		}
-		fmt.Fprintf(o.d.streams.Out, "Pod %s/%s is not pending: %s.\n", p.Namespace, p.Name, notPendingReason(p))
+		msg := fmt.Sprintf("Pod %s/%s is not pending: %s.", p.Namespace, p.Name, notPendingReason(p))
+		if !o.Output.Human() {
+			// Scripts get an empty list on stdout; the reason goes to stderr.
+			_, _ = fmt.Fprintln(o.d.streams.ErrOut, msg)
+			return nil, true, o.print([]simulate.Report{})
+		}
+		_, _ = fmt.Fprintln(o.d.streams.Out, msg)
 		return nil, true, nil
 	}
 	msg := fmt.Sprintf("pod %q not found in namespace %q", o.Pod, o.Namespace)
@@ -233,6 +239,8 @@ func printStructured(w io.Writer, format string, v interface{}) error {
 	if err != nil {
 		return fmt.Errorf("encoding the output as %s: %w", format, err)
 	}
-	_, err = w.Write(data)
-	return err
+	if _, err := w.Write(data); err != nil {
+		return fmt.Errorf("writing the output: %w", err)
+	}
+	return nil
 }

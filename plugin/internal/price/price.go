@@ -23,7 +23,7 @@ const HoursPerMonth = 730
 type Source string
 
 const (
-	// Unknown: neither an offering price nor a catalog entry.
+	// Unknown means neither an offering price nor a catalog entry.
 	Unknown Source = ""
 	// Offering is the price of the offering the agent launched, recorded on the NodeClaim.
 	Offering Source = "offering"

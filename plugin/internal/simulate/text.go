@@ -37,8 +37,10 @@ func WriteText(w io.Writer, reports []Report, now time.Time, st style.Style) err
 		}
 		writeSimulation(&b, r.Simulation, st)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
 }
 
 func writeSimulation(b *strings.Builder, s Simulation, st style.Style) {
@@ -102,8 +104,10 @@ func WriteShort(w io.Writer, reports []Report, st style.Style) error {
 		}
 		b.WriteString("\n")
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	return nil
 }
 
 func ago(m *Message, now time.Time) string {

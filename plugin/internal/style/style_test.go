@@ -16,7 +16,7 @@ func TestColourOnlyOnATerminalWithoutNoColor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if For(f, env(nil)).Enabled() {
 		t.Error("colour is on for a regular file")
 	}

@@ -16,18 +16,22 @@ import (
 func Run(in, out string, stderr io.Writer) error {
 	f, err := os.Open(in)
 	if errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(stderr, "gen: %s not found, keeping %s as committed\n", in, out)
+		// The note is advisory: failing to print it must not fail go generate.
+		_, _ = fmt.Fprintf(stderr, "gen: %s not found, keeping %s as committed\n", in, out)
 		return nil
 	}
 	if err != nil {
-		return err
+		return fmt.Errorf("opening instance-type CSV: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot lose data
 	src, err := Source(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
-	return os.WriteFile(out, src, 0o644)
+	if err := os.WriteFile(out, src, 0o644); err != nil {
+		return fmt.Errorf("writing generated catalog: %w", err)
+	}
+	return nil
 }
 
 // Source returns the gofmt-formatted Go file for the CSV read from r.

@@ -2,6 +2,7 @@ package generate
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -78,11 +79,11 @@ func parse(r io.Reader) (facts, prices []row, err error) {
 	seen := map[string]bool{}
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("reading row: %w", err)
 		}
 		cell := func(col string) string { return strings.TrimSpace(rec[index[col]]) }
 		name := cell("name")
