@@ -14,7 +14,7 @@ import (
 )
 
 // AnnotationKey is where the agent records the price of the offering it launched (USD/h).
-const AnnotationKey = karpv1.Group + "/price"
+const AnnotationKey = karpv1.PriceAnnotationKey
 
 // HoursPerMonth converts hourly prices to monthly ones, as AWS's calculator does.
 const HoursPerMonth = 730
