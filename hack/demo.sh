@@ -100,15 +100,22 @@ say "NodePools"
 say "Decisions (Events written by the agent)"
 "${kubectl[@]}" get events -A --field-selector source=karpenter --sort-by=.lastTimestamp \
   -o custom-columns=OBJECT:.involvedObject.kind,NAME:.involvedObject.name,REASON:.reason,MESSAGE:.message | tail -n 25
-say "Why is too-big pending?"
-"${kubectl[@]}" get events -n default --field-selector involvedObject.name=too-big,reason=FailedScheduling,source=karpenter \
-  -o custom-columns=MESSAGE:.message --no-headers | tail -n 1
+say "The plugin: kubectl karpenter top nodepools"
+"${plugin[@]}" top nodepools
+say "The plugin: kubectl karpenter top nodes"
+"${plugin[@]}" top nodes
+say "The plugin: kubectl karpenter why-pending too-big"
+# Exits 1 because the pod will not be scheduled: that is the point of the example.
+"${plugin[@]}" why-pending too-big -n default || true
 
 cat <<TXT
 
 The cluster keeps running. Explore it:
-  export KUBECONFIG=$KUBECONFIG
-  $K8S_DIR/kubectl get nodeclaims,nodes
+  export KUBECONFIG=$KUBECONFIG PATH=$repo_root/bin:\$PATH   # kubectl finds the plugin on PATH
+  $K8S_DIR/kubectl karpenter top nodes
+  $K8S_DIR/kubectl karpenter get nodeclaims -o wide
+  $K8S_DIR/kubectl karpenter describe nodepool default
+  $K8S_DIR/kubectl karpenter why-pending -A
   $K8S_DIR/kubectl scale deployment web --replicas 0   # empty nodes go after consolidateAfter (30s)
   tail -f $AGENT_LOG
 Stop it with:
