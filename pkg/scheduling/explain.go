@@ -13,20 +13,39 @@ import (
 // them in Events and the plugin matches on them.
 type ReasonKind string
 
+// The kinds of Reason, one per constraint that can keep a pod off a node or a NodePool.
 const (
-	ReasonTaint          ReasonKind = "TaintNotTolerated"
-	ReasonRequirement    ReasonKind = "RequirementConflict"
-	ReasonLimits         ReasonKind = "LimitExceeded"
-	ReasonResources      ReasonKind = "InsufficientResources"
+	// ReasonTaint means the pod does not tolerate a taint of the node or NodePool.
+	ReasonTaint ReasonKind = "TaintNotTolerated"
+	// ReasonRequirement means the pod's nodeSelector or node affinity conflicts with the node's
+	// labels or the NodePool's requirements.
+	ReasonRequirement ReasonKind = "RequirementConflict"
+	// ReasonLimits means launching a node for the pod would exceed the NodePool's limits.
+	ReasonLimits ReasonKind = "LimitExceeded"
+	// ReasonResources means there is no room for the pod's requests, on the node or on any
+	// instance type.
+	ReasonResources ReasonKind = "InsufficientResources"
+	// ReasonNoInstanceType means none of the NodePool's instance types satisfies the
+	// requirements.
 	ReasonNoInstanceType ReasonKind = "NoCompatibleInstanceType"
-	ReasonNoOffering     ReasonKind = "NoOffering"
-	ReasonMinValues      ReasonKind = "MinValues"
-	ReasonTopology       ReasonKind = "TopologySpread"
-	ReasonAffinity       ReasonKind = "PodAffinity"
-	ReasonAntiAffinity   ReasonKind = "PodAntiAffinity"
-	ReasonVolume         ReasonKind = "VolumeTopology"
-	ReasonHostPort       ReasonKind = "HostPort"
-	ReasonUnschedulable  ReasonKind = "NodeUnschedulable"
+	// ReasonNoOffering means compatible instance types exist, but none has an available offering
+	// in the allowed zones and capacity types.
+	ReasonNoOffering ReasonKind = "NoOffering"
+	// ReasonMinValues means the instance types left would not meet a requirement's minValues.
+	ReasonMinValues ReasonKind = "MinValues"
+	// ReasonTopology means placing the pod would break a topology spread constraint.
+	ReasonTopology ReasonKind = "TopologySpread"
+	// ReasonAffinity means a required pod affinity term cannot be met there.
+	ReasonAffinity ReasonKind = "PodAffinity"
+	// ReasonAntiAffinity means a required pod anti-affinity term, the pod's own or another pod's,
+	// rules the place out.
+	ReasonAntiAffinity ReasonKind = "PodAntiAffinity"
+	// ReasonVolume means a volume's topology (its zone or node affinity) rules the place out.
+	ReasonVolume ReasonKind = "VolumeTopology"
+	// ReasonHostPort means a host port the pod needs is already taken there.
+	ReasonHostPort ReasonKind = "HostPort"
+	// ReasonUnschedulable means the node is cordoned (spec.unschedulable).
+	ReasonUnschedulable ReasonKind = "NodeUnschedulable"
 )
 
 // Reason is one constraint that keeps a pod off a node or a NodePool. Only the fields that
@@ -319,7 +338,7 @@ func reqValues(r *req) string {
 }
 
 func describeReqs(rs reqs) string {
-	var parts []string
+	parts := make([]string, 0, len(rs))
 	for i := range rs {
 		parts = append(parts, rs[i].key+" "+rs[i].describe())
 	}

@@ -123,7 +123,7 @@ func (s *solver) checkTopology(pi *podInfo, sh *shape, c *candidate, nw *narrowi
 	for _, g := range sh.spreads {
 		d, D, absent := s.domainsFor(c, sh, g.kd, nw)
 		if absent {
-			return topoReason(g, c, "the node has no "+g.kd.key+" label", explain)
+			return topoReason(g, "the node has no "+g.kd.key+" label", explain)
 		}
 		m := g.min()
 		self := int32(0)
@@ -135,7 +135,7 @@ func (s *solver) checkTopology(pi *podInfo, sh *shape, c *candidate, nw *narrowi
 				if !explain {
 					return errReason
 				}
-				return topoReason(g, c, s.skewDetail(g, bitset(nil).set(int(d)), self, m), true)
+				return topoReason(g, s.skewDetail(g, bitset(nil).set(int(d)), m), true)
 			}
 			continue
 		}
@@ -151,7 +151,7 @@ func (s *solver) checkTopology(pi *podInfo, sh *shape, c *candidate, nw *narrowi
 			if !explain {
 				return errReason
 			}
-			return topoReason(g, c, s.skewDetail(g, D, self, m), true)
+			return topoReason(g, s.skewDetail(g, D, m), true)
 		}
 		clear(D)
 		D.set(best)
@@ -160,7 +160,7 @@ func (s *solver) checkTopology(pi *podInfo, sh *shape, c *candidate, nw *narrowi
 	for _, g := range sh.affs {
 		d, D, absent := s.domainsFor(c, sh, g.kd, nw)
 		if absent {
-			return topoReason(g, c, "the node has no "+g.kd.key+" label", explain)
+			return topoReason(g, "the node has no "+g.kd.key+" label", explain)
 		}
 		bootstrap := g.total == 0 && selects(g, ls)
 		fail := func() *Reason {
@@ -168,7 +168,7 @@ func (s *solver) checkTopology(pi *podInfo, sh *shape, c *candidate, nw *narrowi
 			if g.total == 0 {
 				detail = "no pod matching the term runs anywhere yet"
 			}
-			return topoReason(g, c, detail, explain)
+			return topoReason(g, detail, explain)
 		}
 		if d >= 0 {
 			if g.count(d) == 0 && !bootstrap {
@@ -207,7 +207,7 @@ func (s *solver) checkTopology(pi *podInfo, sh *shape, c *candidate, nw *narrowi
 			}
 			if d >= 0 {
 				if g.count(d) > 0 {
-					return topoReason(g, c, "a matching pod already runs in its "+g.kd.key, explain)
+					return topoReason(g, "a matching pod already runs in its "+g.kd.key, explain)
 				}
 				continue
 			}
@@ -221,7 +221,7 @@ func (s *solver) checkTopology(pi *podInfo, sh *shape, c *candidate, nw *narrowi
 				return true
 			})
 			if first < 0 {
-				return topoReason(g, c, "a matching pod already runs in every "+g.kd.key+" it could use", explain)
+				return topoReason(g, "a matching pod already runs in every "+g.kd.key+" it could use", explain)
 			}
 			// Pin the NodeClaim to one free domain: left open, the pod would have to block
 			// every domain it might land in, and its siblings could not follow in this run.
@@ -236,7 +236,7 @@ func (s *solver) checkTopology(pi *podInfo, sh *shape, c *candidate, nw *narrowi
 // errReason is returned on the hot path, where nobody reads the reason.
 var errReason = &Reason{Kind: "", Message: "does not fit"}
 
-func topoReason(g *group, c *candidate, detail string, explain bool) *Reason {
+func topoReason(g *group, detail string, explain bool) *Reason {
 	if !explain {
 		return errReason
 	}
@@ -255,9 +255,9 @@ func topoReason(g *group, c *candidate, detail string, explain bool) *Reason {
 	return r
 }
 
-func (s *solver) skewDetail(g *group, D bitset, self, m int32) string {
+func (s *solver) skewDetail(g *group, doms bitset, m int32) string {
 	var parts []string
-	D.each(func(d int) bool {
+	doms.each(func(d int) bool {
 		name := fmt.Sprint(d)
 		if d < len(g.kd.names) {
 			name = g.kd.names[d]

@@ -46,7 +46,6 @@ type candidate struct {
 	domAbsent  []bool
 	pending    []pendingRecord
 	reserved   resVec
-	nodeClaim  int
 }
 
 // pendingRecord is a pod counted by a spread or affinity group whose domain on this NodeClaim

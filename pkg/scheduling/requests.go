@@ -35,13 +35,13 @@ func newResourceIndex() *resourceIndex {
 	return r
 }
 
-func (r *resourceIndex) add(name corev1.ResourceName) int {
-	if i, ok := r.index[name]; ok {
-		return i
+// add numbers the resource, unless it already has a number.
+func (r *resourceIndex) add(name corev1.ResourceName) {
+	if _, ok := r.index[name]; ok {
+		return
 	}
 	r.index[name] = len(r.names)
 	r.names = append(r.names, name)
-	return len(r.names) - 1
 }
 
 func (r *resourceIndex) addList(l corev1.ResourceList) {

@@ -402,7 +402,7 @@ func compileSelectorTerm(t corev1.NodeSelectorTerm) (reqs, error) {
 }
 
 func labelReqs(labels map[string]string) reqs {
-	var out reqs
+	out := make(reqs, 0, len(labels))
 	for k, v := range labels {
 		out = append(out, req{key: k, values: []string{v}, mustExist: true})
 	}

@@ -119,7 +119,7 @@ func (s *solver) explain(pi *podInfo) *Explanation {
 		e.Nodes = append(e.Nodes, NodeReason{Node: c.name, Reason: *r})
 	}
 	e.NodeSummary = summarize(e.Nodes)
-	var planned []NodeReason
+	planned := make([]NodeReason, 0, len(s.cands)-s.nExisting)
 	for _, c := range s.cands[s.nExisting:] {
 		_, r := s.fitPlanned(pi, sh, c, &nw, true, false)
 		if r == nil {

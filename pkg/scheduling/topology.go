@@ -74,11 +74,12 @@ func (g *group) count(d int32) int32 {
 	return g.counts[d]
 }
 
-func (g *group) record(d int32, n int32) {
+// record counts one more matching pod in domain d.
+func (g *group) record(d int32) {
 	for int(d) >= len(g.counts) {
 		g.counts = append(g.counts, 0)
 	}
-	g.counts[d] += n
+	g.counts[d]++
 	g.minValid = false
 }
 
@@ -372,7 +373,7 @@ func (s *solver) filterPasses(g *group, c *candidate) bool {
 		if v, ok := g.filterCache[c.rs.id]; ok {
 			return v
 		}
-		ok := !(f.taints && untoleratedTaint(c.taints, f.tolerations, false) != nil)
+		ok := !f.taints || untoleratedTaint(c.taints, f.tolerations, false) == nil
 		if ok && len(f.termSets) > 0 {
 			ok = false
 			for _, t := range f.termSets {
@@ -449,7 +450,7 @@ func (s *solver) recordIn(g *group, c *candidate, owner bool) {
 			d = s.existingDomain(c, g.kd)
 		}
 		if d >= 0 {
-			g.record(d, 1)
+			g.record(d)
 			g.total++
 			if g.kd == s.hostKD {
 				if n := int(g.count(d)); n <= len(g.levels) {
@@ -467,11 +468,11 @@ func (s *solver) recordIn(g *group, c *candidate, owner bool) {
 	if owner || g.kind == gAnti || g.kind == gInverse {
 		// Anti-affinity must hold wherever the NodeClaim lands, so block every domain it may
 		// still take, as Karpenter does.
-		doms.each(func(d int) bool { g.record(int32(d), 1); return true })
+		doms.each(func(d int) bool { g.record(int32(d)); return true })
 		return
 	}
 	if doms.count() == 1 {
-		g.record(int32(doms.first()), 1)
+		g.record(int32(doms.first()))
 		return
 	}
 	c.pending = append(c.pending, pendingRecord{g: g})
@@ -489,7 +490,7 @@ func (s *solver) flushPending(c *candidate) {
 		switch {
 		case absent:
 		case doms.count() == 1:
-			pr.g.record(int32(doms.first()), 1)
+			pr.g.record(int32(doms.first()))
 		default:
 			keep = append(keep, pr)
 		}

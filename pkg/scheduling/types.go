@@ -86,9 +86,15 @@ type InFlightNodeClaim struct {
 type PlacementKind int
 
 const (
+	// Unplaced means the pod fits nowhere; Placement.Explanation says why.
 	Unplaced PlacementKind = iota
+	// ExistingNode means the pod goes to a registered node, named by Placement.Node.
 	ExistingNode
+	// InFlight means the pod goes to a launched NodeClaim whose Node has not registered yet,
+	// named by Placement.Node.
 	InFlight
+	// NewNodeClaim means the pod goes to a NodeClaim to launch:
+	// Result.NodeClaims[Placement.NodeClaim].
 	NewNodeClaim
 )
 

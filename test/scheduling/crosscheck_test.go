@@ -181,10 +181,12 @@ func engineFeasible(t *testing.T, kube client.Client, pod *corev1.Pod) []string 
 func waitOutcome(t *testing.T, kube client.Client, pod *corev1.Pod) string {
 	t.Helper()
 	var bound string
+	var lastErr error
 	err := wait.PollUntilContextTimeout(context.Background(), 50*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		var p corev1.Pod
 		if err := kube.Get(ctx, client.ObjectKeyFromObject(pod), &p); err != nil {
-			return false, nil
+			lastErr = err
+			return false, nil //nolint:nilerr // keep polling until the deadline; the last error is reported
 		}
 		if p.Spec.NodeName != "" {
 			bound = p.Spec.NodeName
@@ -198,17 +200,19 @@ func waitOutcome(t *testing.T, kube client.Client, pod *corev1.Pod) string {
 		return false, nil
 	})
 	if err != nil {
-		t.Fatalf("kube-scheduler made no decision on %s: %v", pod.Name, err)
+		t.Fatalf("kube-scheduler made no decision on %s: %v (last error getting the pod: %v)", pod.Name, err, lastErr)
 	}
 	return bound
 }
 
 func waitNodesReady(t *testing.T, kube client.Client, n int) {
 	t.Helper()
+	var lastErr error
 	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		var nodes corev1.NodeList
 		if err := kube.List(ctx, &nodes); err != nil {
-			return false, nil
+			lastErr = err
+			return false, nil //nolint:nilerr // keep polling until the deadline; the last error is reported
 		}
 		ready := 0
 		for _, node := range nodes.Items {
@@ -220,7 +224,7 @@ func waitNodesReady(t *testing.T, kube client.Client, n int) {
 		return ready == n, nil
 	})
 	if err != nil {
-		t.Fatalf("nodes not ready: %v", err)
+		t.Fatalf("nodes not ready: %v (last error listing nodes: %v)", err, lastErr)
 	}
 }
 

@@ -120,7 +120,9 @@ func (p *Provider) Create(ctx context.Context, nodeClaim *karpv1.NodeClaim) (*ka
 			refused = append(refused, key)
 		}
 	}
-	for _, c := range candidates {
+	// Only the preferred (first) candidate is tried; the others matter only for what they refused.
+	if len(candidates) > 0 {
+		c := candidates[0]
 		key := c.key()
 		if faults.noCapacity(key) {
 			return nil, insufficientCapacity(refused, unavailable)
@@ -170,7 +172,9 @@ func (p *Provider) candidates(types []*cloudprovider.InstanceType, m *matcher, r
 }
 
 func insufficientCapacity(refused, unavailable []cloudprovider.OfferingKey) error {
-	listed := append(refused[:len(refused):len(refused)], unavailable...)
+	listed := make([]cloudprovider.OfferingKey, 0, len(refused)+len(unavailable))
+	listed = append(listed, refused...)
+	listed = append(listed, unavailable...)
 	msg := fmt.Sprintf("%d offerings had no capacity now", len(refused))
 	if len(unavailable) > 0 {
 		msg += fmt.Sprintf(", %d were skipped as unavailable after recent insufficient capacity", len(unavailable))

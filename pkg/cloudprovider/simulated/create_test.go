@@ -143,10 +143,9 @@ func TestCreateReturnsInsufficientCapacityWhenNothingHasCapacity(t *testing.T) {
 
 	_, err := p.Create(context.Background(), testNodeClaim("b", req(corev1.LabelInstanceTypeStable, corev1.NodeSelectorOpIn, "m5.large")))
 	var ice *cloudprovider.InsufficientCapacityError
-	if !cloudprovider.IsInsufficientCapacity(err) {
+	if !errors.As(err, &ice) {
 		t.Fatalf("Create: %v, want an InsufficientCapacityError", err)
 	}
-	ice = err.(*cloudprovider.InsufficientCapacityError)
 	if len(ice.Offerings) != 6 {
 		t.Errorf("the error lists %v, want the 6 offerings of m5.large", ice.Offerings)
 	}

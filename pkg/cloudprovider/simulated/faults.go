@@ -348,7 +348,12 @@ func (p *Provider) consumeLaunchError(ctx context.Context) (bool, error) {
 			return client.IgnoreNotFound(err)
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(cm.Data[FaultKeyLaunchErrors]))
-		if err != nil || n <= 0 {
+		if err != nil {
+			// An absent count, or a malformed one (which currentFaults reports), leaves no
+			// launch error to consume.
+			n = 0
+		}
+		if n <= 0 {
 			return nil
 		}
 		cm.Data[FaultKeyLaunchErrors] = strconv.Itoa(n - 1)

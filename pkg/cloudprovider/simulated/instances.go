@@ -78,8 +78,8 @@ func (p *Provider) Delete(ctx context.Context, nodeClaim *karpv1.NodeClaim) erro
 // recordFor finds the instance of a NodeClaim, nil when it has none.
 func (p *Provider) recordFor(ctx context.Context, nodeClaim *karpv1.NodeClaim) (*instance, error) {
 	if nodeClaim.Status.ProviderID != "" {
-		_, id, err := ParseProviderID(nodeClaim.Status.ProviderID)
-		if err != nil {
+		id, ours := instanceIDOf(nodeClaim.Status.ProviderID)
+		if !ours {
 			return nil, nil
 		}
 		in, err := p.getRecordByID(ctx, id)
@@ -93,6 +93,13 @@ func (p *Provider) recordFor(ctx context.Context, nodeClaim *karpv1.NodeClaim) (
 		return nil, fmt.Errorf("finding the instance of NodeClaim %s: %w", nodeClaim.Name, err)
 	}
 	return in, nil
+}
+
+// instanceIDOf returns the instance id in a provider ID; false when the ID is not one this
+// provider makes, so it names none of its instances.
+func instanceIDOf(providerID string) (string, bool) {
+	_, id, err := ParseProviderID(providerID)
+	return id, err == nil
 }
 
 // terminate marks the instance terminated first, so that a crash half-way leaves a record List

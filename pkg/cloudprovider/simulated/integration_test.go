@@ -81,7 +81,12 @@ func TestIntegrationInstanceLifecycle(t *testing.T) {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error)
 	go func() { done <- second.Start(runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Start of the second provider: %v", err)
+		}
+	})
 
 	list, err := second.List(ctx)
 	if err != nil {

@@ -192,7 +192,7 @@ func (p *Provider) sendInterruptions(ctx context.Context, delivered map[string]b
 		case ch <- notice:
 			delivered[in.ID] = true
 		case <-ctx.Done():
-			return ctx.Err()
+			return fmt.Errorf("sending the interruption notice of %s: %w", in.ID, ctx.Err())
 		}
 	}
 	for id := range delivered {

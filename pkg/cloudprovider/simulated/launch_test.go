@@ -76,7 +76,12 @@ func TestASecondProviderFinishesPendingLaunches(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- second.Start(ctx) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Start of the second provider: %v", err)
+		}
+	}()
 
 	list, err := second.List(ctx)
 	if err != nil || len(list) != 1 || list[0].Status.ProviderID != nc.Status.ProviderID {

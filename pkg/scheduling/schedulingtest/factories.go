@@ -54,12 +54,21 @@ func Pods(n int, opts ...PodOption) []*corev1.Pod {
 	return out
 }
 
-func Name(name string) PodOption    { return func(p *corev1.Pod) { p.Name = name } }
+// Name sets the pod's name.
+func Name(name string) PodOption { return func(p *corev1.Pod) { p.Name = name } }
+
+// Namespace sets the pod's namespace.
 func Namespace(ns string) PodOption { return func(p *corev1.Pod) { p.Namespace = ns } }
+
+// Labels adds labels to the pod, given as key, value pairs.
 func Labels(kv ...string) PodOption { return func(p *corev1.Pod) { p.Labels = merge(p.Labels, kv) } }
+
+// NodeSelector adds nodeSelector entries to the pod, given as key, value pairs.
 func NodeSelector(kv ...string) PodOption {
 	return func(p *corev1.Pod) { p.Spec.NodeSelector = merge(p.Spec.NodeSelector, kv) }
 }
+
+// BoundTo makes the pod a running one bound to the node, as if already scheduled there.
 func BoundTo(node string) PodOption {
 	return func(p *corev1.Pod) { p.Spec.NodeName = node; p.Status.Phase = corev1.PodRunning }
 }
@@ -282,15 +291,22 @@ func Node(name string, opts ...NodeOption) *corev1.Node {
 	return n
 }
 
+// NodeLabels adds labels to the node, given as key, value pairs.
 func NodeLabels(kv ...string) NodeOption {
 	return func(n *corev1.Node) { n.Labels = merge(n.Labels, kv) }
 }
+
+// Zone puts the node in the zone (its topology.kubernetes.io/zone label).
 func Zone(z string) NodeOption { return NodeLabels(corev1.LabelTopologyZone, z) }
+
+// Taint adds a taint to the node.
 func Taint(key, value string, effect corev1.TaintEffect) NodeOption {
 	return func(n *corev1.Node) {
 		n.Spec.Taints = append(n.Spec.Taints, corev1.Taint{Key: key, Value: value, Effect: effect})
 	}
 }
+
+// Cordoned marks the node unschedulable, as kubectl cordon does.
 func Cordoned() NodeOption { return func(n *corev1.Node) { n.Spec.Unschedulable = true } }
 
 // Allocatable sets cpu and memory allocatable (pods stays 110).

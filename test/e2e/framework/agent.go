@@ -86,23 +86,38 @@ func (e *Env) StartAgent(t testing.TB, o AgentOptions) *Agent {
 func (a *Agent) waitHealthy(t testing.TB) {
 	t.Helper()
 	url := fmt.Sprintf("http://127.0.0.1:%d/healthz", a.health)
+	var lastProbe error
 	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
 		select {
 		case err := <-a.done:
 			a.done <- err
-			return false, fmt.Errorf("the agent exited: %v\n%s", err, a.LogTail(40))
+			if err == nil {
+				return false, fmt.Errorf("the agent exited with status 0\n%s", a.LogTail(40))
+			}
+			return false, fmt.Errorf("the agent exited: %w\n%s", err, a.LogTail(40))
 		default:
 		}
-		resp, err := http.Get(url) //nolint:gosec,noctx // a loopback probe in a test
+		healthy, err := probeHealth(url)
 		if err != nil {
-			return false, nil
+			// Not listening yet: keep polling, and report the error if the deadline passes first.
+			lastProbe = err
 		}
-		_ = resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
+		return healthy, nil
 	})
 	if err != nil {
-		t.Fatalf("waiting for %s to be healthy: %v", a.Name, err)
+		t.Fatalf("waiting for %s to be healthy: %v (last probe error: %v)", a.Name, err, lastProbe)
 	}
+}
+
+// probeHealth reports whether the health endpoint at url answers 200 OK; the error says why it
+// could not be reached.
+func probeHealth(url string) (bool, error) {
+	resp, err := http.Get(url) //nolint:gosec,noctx // a loopback probe in a test
+	if err != nil {
+		return false, fmt.Errorf("probing %s: %w", url, err)
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK, nil
 }
 
 // Kill stops the agent at once, as a crash or an OOM kill would: no graceful shutdown, no Lease
@@ -141,7 +156,7 @@ func (a *Agent) samplePeakRSS() {
 	if err != nil {
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error cannot matter
 	s := bufio.NewScanner(f)
 	for s.Scan() {
 		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
@@ -167,7 +182,7 @@ func (a *Agent) Metrics() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("fetching metrics: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // only read from: a close error cannot matter
 	var b strings.Builder
 	s := bufio.NewScanner(resp.Body)
 	s.Buffer(make([]byte, 1<<20), 1<<20)

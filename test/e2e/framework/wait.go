@@ -21,8 +21,9 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func(ctx 
 	err := wait.PollUntilContextTimeout(context.Background(), 250*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
 		ok, err := cond(ctx)
 		if err != nil {
+			// Not met yet: keep polling, and report this error if the deadline passes first.
 			last = err
-			return false, nil
+			ok = false
 		}
 		return ok, nil
 	})

@@ -94,8 +94,8 @@ func (f cronField) parse(field string) (uint64, error) {
 			step = s
 		}
 		lo, hi := f.min, f.max
-		switch {
-		case rangePart == "*" || rangePart == "?":
+		switch rangePart {
+		case "*", "?":
 		default:
 			a, b, isRange := strings.Cut(rangePart, "-")
 			var err error

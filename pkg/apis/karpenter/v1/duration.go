@@ -55,7 +55,11 @@ func (d NillableDuration) String() string {
 
 // MarshalJSON writes the duration as a string, "Never" when nil.
 func (d NillableDuration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(d.String())
+	b, err := json.Marshal(d.String())
+	if err != nil {
+		return nil, fmt.Errorf("marshaling duration %s: %w", d.String(), err)
+	}
+	return b, nil
 }
 
 // UnmarshalJSON reads a duration string or "Never".
