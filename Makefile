@@ -63,6 +63,10 @@ bench: ## Scheduling benchmarks; compare runs with benchstat
 bench-e2e: cluster-binaries ## The agent's provisioning overhead: 1000 pods, A (agent) vs B (pre-created nodes)
 	go test -run '^$$' -bench Provisioning1000 -benchtime 1x -timeout 30m ./test/e2e/
 
+.PHONY: release
+release: ## Build the plugin's release archives into dist/ and write their sha256 into krew.yaml
+	hack/release.sh $(VERSION)
+
 ##@ Local control plane
 .PHONY: cluster-binaries
 cluster-binaries: ## Build etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kubectl and KWOK (cached)
