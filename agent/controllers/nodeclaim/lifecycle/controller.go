@@ -39,6 +39,9 @@ const ControllerName = "nodeclaim.lifecycle"
 const (
 	DefaultLaunchTimeout       = 5 * time.Minute
 	DefaultRegistrationTimeout = 15 * time.Minute
+	// DefaultInitializationTimeout bounds the wait for a registered node's startup taints to go
+	// and its extended resources to appear.
+	DefaultInitializationTimeout = 15 * time.Minute
 	// DefaultMaxConcurrentReconciles lets launches, which wait on the cloud, run side by side.
 	DefaultMaxConcurrentReconciles = 100
 )
@@ -65,6 +68,9 @@ type Controller struct {
 	// RegistrationTimeout is how long a launched NodeClaim's node may take to register before
 	// the NodeClaim is deleted.
 	RegistrationTimeout time.Duration
+	// InitializationTimeout is how long a registered node may take to initialize before the
+	// NodeClaim is deleted; zero waits forever.
+	InitializationTimeout time.Duration
 	// MaxConcurrentReconciles bounds the NodeClaims reconciled (launched) at once.
 	MaxConcurrentReconciles int
 }
@@ -77,6 +83,7 @@ func NewController(kube client.Client, cloud cloudprovider.CloudProvider, record
 		kube: kube, cloud: cloud, recorder: recorder, clock: clk,
 		LaunchTimeout:           DefaultLaunchTimeout,
 		RegistrationTimeout:     DefaultRegistrationTimeout,
+		InitializationTimeout:   DefaultInitializationTimeout,
 		MaxConcurrentReconciles: DefaultMaxConcurrentReconciles,
 	}
 }

@@ -14,8 +14,10 @@ import (
 )
 
 // liveness deletes a NodeClaim that stalls, so that the provisioner launches another: one not
-// launched LaunchTimeout after its creation, or launched but not registered RegistrationTimeout
-// after its launch. Until then it asks to be requeued exactly when the timeout falls due.
+// launched LaunchTimeout after its creation, launched but not registered RegistrationTimeout
+// after its launch, or registered but not initialized InitializationTimeout after registering
+// (a startup taint nobody removes, a device plugin that never reports its GPUs). Until then it
+// asks to be requeued exactly when the timeout falls due.
 func (c *Controller) liveness(ctx context.Context, nc *karpv1.NodeClaim) (reconcile.Result, error) {
 	launched := meta.FindStatusCondition(nc.Status.Conditions, karpv1.ConditionTypeLaunched)
 	if launched == nil || launched.Status != metav1.ConditionTrue {
@@ -23,6 +25,10 @@ func (c *Controller) liveness(ctx context.Context, nc *karpv1.NodeClaim) (reconc
 	}
 	if !isTrue(nc, karpv1.ConditionTypeRegistered) {
 		return c.deleteAfter(ctx, nc, launched.LastTransitionTime.Time, c.RegistrationTimeout, decisions.ReasonRegistrationTimeout, "registered")
+	}
+	registered := meta.FindStatusCondition(nc.Status.Conditions, karpv1.ConditionTypeRegistered)
+	if !isTrue(nc, karpv1.ConditionTypeInitialized) && c.InitializationTimeout > 0 {
+		return c.deleteAfter(ctx, nc, registered.LastTransitionTime.Time, c.InitializationTimeout, decisions.ReasonInitializationTimeout, "initialized")
 	}
 	return reconcile.Result{}, nil
 }

@@ -3,8 +3,13 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -96,5 +101,39 @@ func assertRequeueNear(t *testing.T, res reconcile.Result, want time.Duration) {
 	t.Helper()
 	if res.RequeueAfter > want || res.RequeueAfter < want-time.Second {
 		t.Errorf("RequeueAfter = %s, want %s (within the second the timestamps drop)", res.RequeueAfter, want)
+	}
+}
+
+func TestInitializationTimeoutReplacesANodeThatNeverInitializes(t *testing.T) {
+	h := stepped(t)
+	nc := testenv.NodeClaim(func(nc *karpv1.NodeClaim) { nc.Spec.StartupTaints = []corev1.Taint{startupTaint} })
+	testenv.Create(t, h.kube, nc)
+	if _, err := h.reconcile(t, nc, nil); err != nil { // launches
+		t.Fatal(err)
+	}
+	// The node registers but its startup taint is never removed.
+	testenv.Create(t, h.kube, launchedNode(t, h, nc, corev1.ConditionTrue))
+	testenv.Eventually(t, "the node in the cache", func(ctx context.Context) error {
+		var nodes corev1.NodeList
+		if err := h.ctrl.kube.List(ctx, &nodes); err != nil || len(nodes.Items) == 0 {
+			return fmt.Errorf("no node cached yet (%v)", err)
+		}
+		return nil
+	})
+	res, err := h.reconcile(t, nc, nil) // registers
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertRequeueNear(t, res, DefaultInitializationTimeout)
+
+	h.clk.Step(DefaultInitializationTimeout)
+	if _, err := h.reconcile(t, nc, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := testenv.Gone(context.Background(), h.kube, nc, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.rec.Find(decisions.ReasonInitializationTimeout, nc.Name); err != nil {
+		t.Fatal(err)
 	}
 }
