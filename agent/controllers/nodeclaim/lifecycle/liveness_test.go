@@ -113,8 +113,11 @@ func TestInitializationTimeoutReplacesANodeThatNeverInitializes(t *testing.T) {
 	testenv.Create(t, h.kube, launchedNode(t, h, nc, corev1.ConditionTrue))
 	testenv.Eventually(t, "the node in the cache", func(ctx context.Context) error {
 		var nodes corev1.NodeList
-		if err := h.ctrl.kube.List(ctx, &nodes); err != nil || len(nodes.Items) == 0 {
-			return fmt.Errorf("no node cached yet (%v)", err)
+		if err := h.ctrl.kube.List(ctx, &nodes); err != nil {
+			return fmt.Errorf("listing cached nodes: %w", err)
+		}
+		if len(nodes.Items) == 0 {
+			return errors.New("no node cached yet")
 		}
 		return nil
 	})
