@@ -20,7 +20,9 @@ GOLANGCI_LINT  := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 # Unit, integration and end-to-end tests share one run; the control plane they start is built
 # once by hack/controlplane/build.sh and cached under ~/.cache/kubectl-karpenter.
 TEST_TIMEOUT  ?= 50m
-TEST_FLAGS    ?=
+# -count=1: integration and end-to-end results depend on binaries and a live control plane that
+# go test's result cache cannot see, so every run runs them.
+TEST_FLAGS    ?= -count=1
 PKGS          ?= ./...
 
 .PHONY: help
