@@ -17,6 +17,7 @@ import (
 	nctermination "github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/termination"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodepool/status"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/provisioning"
+	"github.com/karpenter-tools/kubectl-karpenter/agent/nominations"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
 )
@@ -39,13 +40,15 @@ type registrar interface {
 // Register adds every controller to the manager.
 func Register(mgr manager.Manager, deps Deps) error {
 	kube := mgr.GetClient()
+	// The provisioner's promises to pending pods, which disruption must not break.
+	noms := nominations.New(deps.Clock, provisioning.NominationTTL(deps.BatchMaxDuration))
 	all := map[string]registrar{
 		"provisioning": provisioning.NewController(kube, mgr.GetCache(), deps.CloudProvider, deps.Recorder, deps.Clock,
-			provisioning.NewBatcher(deps.Clock, deps.BatchIdleDuration, deps.BatchMaxDuration)),
+			provisioning.NewBatcher(deps.Clock, deps.BatchIdleDuration, deps.BatchMaxDuration), noms),
 		"nodeclaim.lifecycle":         lifecycle.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
 		"nodeclaim.termination":       nctermination.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
 		"node.termination":            nodetermination.NewController(kube, deps.Recorder),
-		"disruption.emptiness":        emptiness.NewController(kube, deps.Clock, deps.Recorder),
+		"disruption.emptiness":        emptiness.NewController(kube, deps.Clock, deps.Recorder, noms),
 		"nodepool.status":             status.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
 		"interruption":                interruption.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
 		"nodeclaim.garbagecollection": garbagecollection.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),

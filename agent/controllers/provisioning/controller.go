@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/karpenter-tools/kubectl-karpenter/agent/nominations"
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
@@ -32,8 +33,8 @@ type Controller struct {
 var _ reconcile.Reconciler = (*Controller)(nil)
 
 // NewController builds the provisioning controller and its provisioner.
-func NewController(kube client.Client, reader client.Reader, cp cloudprovider.CloudProvider, rec decisions.Recorder, clk clock.Clock, batcher *Batcher) *Controller {
-	return &Controller{batcher: batcher, provisioner: NewProvisioner(kube, reader, cp, rec, clk, batcher)}
+func NewController(kube client.Client, reader client.Reader, cp cloudprovider.CloudProvider, rec decisions.Recorder, clk clock.Clock, batcher *Batcher, noms *nominations.Tracker) *Controller {
+	return &Controller{batcher: batcher, provisioner: NewProvisioner(kube, reader, cp, rec, clk, batcher, noms)}
 }
 
 // Provisioner returns the provisioner, for tests that drive a solve directly.

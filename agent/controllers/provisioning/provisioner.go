@@ -15,15 +15,20 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/karpenter-tools/kubectl-karpenter/agent/metrics"
+	"github.com/karpenter-tools/kubectl-karpenter/agent/nominations"
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/scheduling"
 )
 
-// resyncInterval re-runs provisioning while pods stay pending, because some causes clear without
-// any object changing: an offering's capacity error expires, a scaling policy window ends.
-const resyncInterval = 30 * time.Second
+// The provisioner re-runs once per batch max duration while pods stay pending, because some
+// causes clear without any object changing (an offering's capacity error expires, a scaling
+// policy window ends), and because each run renews the nominations of the nodes and NodeClaims
+// the pending pods are waiting for; NominationTTL outlasts two such runs.
+
+// NominationTTL is how long a nomination lasts without renewal, for a given batch max duration.
+func NominationTTL(batchMax time.Duration) time.Duration { return 2 * batchMax }
 
 // createWorkers bounds concurrent NodeClaim creations: enough to create a thousand-pod batch's
 // NodeClaims in about a second without starving the rest of the client's rate limit.
@@ -38,14 +43,15 @@ type Provisioner struct {
 	clock    clock.Clock
 	batcher  *Batcher
 	recent   *recentNodeClaims
+	noms     *nominations.Tracker
 }
 
 var _ manager.LeaderElectionRunnable = (*Provisioner)(nil)
 
 // NewProvisioner builds a provisioner that reads the manager's cache through reader and writes
 // through kube.
-func NewProvisioner(kube client.Client, reader client.Reader, cp cloudprovider.CloudProvider, rec decisions.Recorder, clk clock.Clock, batcher *Batcher) *Provisioner {
-	return &Provisioner{kube: kube, reader: reader, cloud: cp, recorder: rec, clock: clk, batcher: batcher, recent: newRecentNodeClaims(clk)}
+func NewProvisioner(kube client.Client, reader client.Reader, cp cloudprovider.CloudProvider, rec decisions.Recorder, clk clock.Clock, batcher *Batcher, noms *nominations.Tracker) *Provisioner {
+	return &Provisioner{kube: kube, reader: reader, cloud: cp, recorder: rec, clock: clk, batcher: batcher, recent: newRecentNodeClaims(clk), noms: noms}
 }
 
 // NeedLeaderElection is true: only the leader launches.
@@ -69,7 +75,7 @@ func (p *Provisioner) Start(ctx context.Context) error {
 
 func (p *Provisioner) resync(ctx context.Context) {
 	for {
-		t := p.clock.NewTimer(resyncInterval)
+		t := p.clock.NewTimer(p.batcher.max)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -147,11 +153,14 @@ func (p *Provisioner) record(snap *snapshot, res scheduling.Result, names []stri
 	for _, pl := range res.Placements {
 		switch pl.Kind {
 		case scheduling.ExistingNode:
+			p.noms.Nominate(pl.Node)
 			p.recorder.Publish(decisions.Nominated(pl.Pod, "node/"+pl.Node))
 		case scheduling.InFlight:
+			p.noms.Nominate(pl.Node)
 			p.recorder.Publish(decisions.Nominated(pl.Pod, "nodeclaim/"+pl.Node))
 		case scheduling.NewNodeClaim:
 			if name := names[pl.NodeClaim]; name != "" {
+				p.noms.Nominate(name)
 				p.recorder.Publish(decisions.Nominated(pl.Pod, "nodeclaim/"+name))
 			}
 		case scheduling.Unplaced:

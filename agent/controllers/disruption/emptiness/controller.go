@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/karpenter-tools/kubectl-karpenter/agent/nominations"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
@@ -55,19 +57,23 @@ type Controller struct {
 	// written to the NodeClaim. Emptiness reads it too, so that a node whose last pod just left
 	// is not taken for one that has been empty since the previous, older lastPodEventTime.
 	podEvents map[string]time.Time
+	// nominations says which nodes the provisioner just promised to pending pods; those are not
+	// empty, only not bound yet.
+	nominations *nominations.Tracker
 }
 
 var _ reconcile.Reconciler = (*Controller)(nil)
 
 // NewController returns the emptiness controller. The clock decides when consolidateAfter has
 // elapsed; tests pass a fake one.
-func NewController(kubeClient client.Client, clk clock.Clock, recorder decisions.Recorder) *Controller {
+func NewController(kubeClient client.Client, clk clock.Clock, recorder decisions.Recorder, noms *nominations.Tracker) *Controller {
 	return &Controller{
-		kubeClient: kubeClient,
-		clock:      clk,
-		recorder:   recorder,
-		deleting:   map[types.UID]string{},
-		podEvents:  map[string]time.Time{},
+		kubeClient:  kubeClient,
+		clock:       clk,
+		recorder:    recorder,
+		deleting:    map[types.UID]string{},
+		podEvents:   map[string]time.Time{},
+		nominations: noms,
 	}
 }
 

@@ -173,26 +173,31 @@ func TestDoNotDisruptPodBlocks(t *testing.T) {
 	}
 }
 
-// A node the provisioner made for pending pods waits for them to bind before it counts as
-// empty, even with consolidateAfter 0s.
-func TestNewNodeWaitsForItsPods(t *testing.T) {
+// A node or NodeClaim the provisioner nominated for pending pods waits for them to bind before
+// it counts as empty, even with consolidateAfter 0s, for as long as the nomination is renewed.
+func TestNominatedNodeWaitsForItsPods(t *testing.T) {
 	e, c, clk, _ := setup(t, false)
 	pool := unique(t)
 	e.newNodePool(t, pool, "0s")
 	nc, _ := e.newNode(t, pool, pool+"-a", t0, time.Time{}, nil)
-	nc.Annotations = map[string]string{podCountAnnotationKey: "3"}
-	if err := e.direct.Update(e.ctx, nc); err != nil {
-		t.Fatal(err)
-	}
-	if res := e.reconcile(t, c, pool); res.RequeueAfter != nominationWindow {
-		t.Fatalf("requeue after %s, want the nomination window %s", res.RequeueAfter, nominationWindow)
+	c.nominations.Nominate(nc.Name)
+	if res := e.reconcile(t, c, pool); res.RequeueAfter != testNominationTTL {
+		t.Fatalf("requeue after %s, want the nomination's remaining %s", res.RequeueAfter, testNominationTTL)
 	}
 	if e.deleting(t, nc.Name) {
-		t.Fatal("a node made for pending pods was deleted before they could bind")
+		t.Fatal("a node nominated for pending pods was deleted before they could bind")
 	}
-	clk.Step(nominationWindow)
+	// The next batch renews the nomination while the pods are still pending.
+	clk.Step(testNominationTTL / 2)
+	c.nominations.Nominate(nc.Name)
+	clk.Step(testNominationTTL / 2)
+	e.reconcile(t, c, pool)
+	if e.deleting(t, nc.Name) {
+		t.Fatal("a renewed nomination did not protect the node")
+	}
+	clk.Step(testNominationTTL / 2)
 	e.reconcile(t, c, pool)
 	if !e.deleting(t, nc.Name) {
-		t.Fatal("the node is kept after the nomination window though its pods never came")
+		t.Fatal("the node is kept after its nomination expired though its pods never came")
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/karpenter-tools/kubectl-karpenter/agent/nominations"
+
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	corev1 "k8s.io/api/core/v1"
@@ -214,6 +216,9 @@ func (e *testEnv) reconcile(t *testing.T, c *Controller, pool string) reconcile.
 	return res
 }
 
+// testNominationTTL is the agent default: twice the 10s batch max duration.
+const testNominationTTL = 20 * time.Second
+
 // setup builds the controller on a fake clock at t0 and starts the manager. Without
 // controllers, only the indexes are registered and the test drives Reconcile itself, so that it
 // decides when time passes; with them, the watches are under test too.
@@ -222,7 +227,7 @@ func setup(t *testing.T, withControllers bool) (*testEnv, *Controller, *clocktes
 	e := newTestEnv(t)
 	clk := clocktesting.NewFakeClock(t0)
 	rec := &recorder{}
-	c := NewController(e.mgr.GetClient(), clk, rec)
+	c := NewController(e.mgr.GetClient(), clk, rec, nominations.New(clk, testNominationTTL))
 	var err error
 	if withControllers {
 		err = c.Register(e.mgr)

@@ -138,7 +138,11 @@ func (c *Controller) survey(ctx context.Context, pool *karpv1.NodePool, items []
 			}
 		}
 		eligibleAt := since.Add(*consolidateAfter)
-		if t := nominatedUntil(cached, init.LastTransitionTime.Time); t.After(eligibleAt) {
+		nodeName := ""
+		if node != nil {
+			nodeName = node.Name
+		}
+		if t := c.nominations.Until(cached.Name, nodeName); t.After(eligibleAt) {
 			eligibleAt = t
 		}
 		if now.Before(eligibleAt) {

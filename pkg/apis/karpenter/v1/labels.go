@@ -18,7 +18,7 @@ const (
 	// the NodePool status, its cost metrics and the plugin read it.
 	PriceAnnotationKey = Group + "/price"
 	// PodCountAnnotationKey is how many pending pods the provisioner created a NodeClaim for; the
-	// Launched Event reports it and emptiness waits for those pods before calling a node empty.
+	// Launched Event reports it.
 	PodCountAnnotationKey = Group + "/pod-count"
 
 	TerminationFinalizer = Group + "/termination"
