@@ -48,15 +48,7 @@ func newDescribeCommand(d *deps) *cobra.Command {
 			}
 			return completeNames(cmd.Context(), d, args[0])
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runVerb(o),
 	}
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "Label selector to filter on (when no NAME is given).")
 	return cmd

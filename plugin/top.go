@@ -49,15 +49,7 @@ One list per resource kind, whatever the cluster's size.`,
 		Example:   topExample,
 		Args:      cobra.MaximumNArgs(1),
 		ValidArgs: []string{"nodes", "nodepools"},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE:      runVerb(o),
 	}
 	o.Output.AddFlags(cmd)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "Label selector on the nodes and NodeClaims (top nodes) or the NodePools (top nodepools).")

@@ -60,15 +60,7 @@ Exits 0 when every pod will be scheduled and 1 otherwise.`,
 			}
 			return completePods(cmd.Context(), d)
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: runVerb(o),
 	}
 	o.Output.AddFlags(cmd)
 	cmd.Flags().BoolVarP(&o.AllNamespaces, "all-namespaces", "A", false, "Explain the pending pods of every namespace.")
