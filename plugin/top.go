@@ -42,7 +42,8 @@ func newTopCommand(d *deps) *cobra.Command {
 		Use:   "top [nodes | nodepools]",
 		Short: "Show requests against capacity and the cost of nodes or NodePools",
 		Long: `Show per node (default) its NodePool, instance type, capacity type and zone, its pods' CPU and
-memory requests against allocatable, its price ($/H: the launched offering's, or "est." from the
+memory requests against allocatable (and, when the cluster serves metrics.k8s.io, as with
+metrics-server, what it uses now), its price ($/H: the launched offering's, or "est." from the
 embedded EC2 catalog), age and state; or per NodePool the requests against capacity and limits,
 and the cost per hour and month. NodeClaims still without a node are listed: they are paid for.
 One list per resource kind, whatever the cluster's size.`,
@@ -208,5 +209,28 @@ func (o *TopOptions) load(ctx context.Context, c *kube.Clients) (usage.Input, er
 		return in, err
 	}
 	in.NodePools = nps.Items
+	if !o.Pools {
+		in.Usage = o.loadUsage(ctx, c, nodeSelector)
+	}
 	return in, nil
+}
+
+// loadUsage reads what every node uses now from metrics.k8s.io, in one list call, when the
+// cluster serves that API. Without metrics-server the columns are left out and nothing is said;
+// when the API is served but fails (metrics-server down, RBAC), top still shows the requests
+// and says on stderr why the usage is missing.
+func (o *TopOptions) loadUsage(ctx context.Context, c *kube.Clients, nodeSelector string) map[string]kube.NodeUsage {
+	version, err := c.MetricsVersion()
+	if err == nil && version == "" {
+		return nil
+	}
+	var got map[string]kube.NodeUsage
+	if err == nil {
+		got, err = c.ListNodeUsage(ctx, version, nodeSelector)
+	}
+	if err != nil {
+		_, _ = fmt.Fprintf(o.d.streams.ErrOut, "Warning: showing requests only, real usage from %s is unavailable: %v\n", kube.MetricsGroup, err)
+		return nil
+	}
+	return got
 }

@@ -119,6 +119,26 @@ func TestTopGolden(t *testing.T) {
 	}
 }
 
+// With metrics.k8s.io, a used column follows each requested one; a node without a measurement
+// shows <unknown>, and the total says how many nodes were measured.
+func TestTopNodesWithUsage(t *testing.T) {
+	used := func(v int64) *int64 { return &v }
+	rows := []usage.Node{
+		{Name: "node-a", NodePool: "default", InstanceType: "m5.large", CapacityType: "on-demand", Zone: "us-east-1a",
+			Pods: 3, MaxPods: 29, CPU: usage.Amount{Requested: 1000, Allocatable: 2000, Used: used(500)}, Memory: usage.Amount{Requested: 2 << 30, Allocatable: 8 << 30, Used: used(6 << 30)},
+			Price: price.Price{PerHour: 0.096, Source: price.Offering}, Created: now.Add(-3 * time.Hour), State: usage.StateInitialized},
+		{Name: "node-b", NodePool: "default", InstanceType: "m5.large", CapacityType: "on-demand", Zone: "us-east-1b",
+			MaxPods: 29, CPU: usage.Amount{Allocatable: 2000}, Memory: usage.Amount{Allocatable: 8 << 30},
+			Price: price.Price{PerHour: 0.096, Source: price.Offering}, Created: now.Add(-time.Minute), State: usage.StateRegistered},
+	}
+	golden(t, "top-nodes-usage", TopNodes(rows, now), false)
+	golden(t, "top-nodes-usage-wide", TopNodes(rows, now), true)
+	want := "Total: 2 nodes, 3 pods, CPU 1/4 cores (25%), memory 2/16 GiB (13%), $0.1920/h ($140.16/month); in use on 1 measured nodes: CPU 0.5 cores (25%), memory 6 GiB (75%)"
+	if got := TotalLine(usage.Total(rows)); got != want {
+		t.Errorf("TotalLine = %q\nwant        %q", got, want)
+	}
+}
+
 func TestBar(t *testing.T) {
 	for p, want := range map[float64]string{0: "[----------]", 34: "[###-------]", 100: "[##########]", 250: "[##########!"} {
 		if got := Bar(p); got != want {

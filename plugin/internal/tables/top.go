@@ -32,11 +32,31 @@ var TopNodeColumns = []metav1.TableColumnDefinition{
 	column("NodeClaim", "string", "The node's NodeClaim", 1),
 }
 
-// TopNodes builds the table of `top nodes`.
+// TopNodeUsageColumns follow CPU% and Memory% when the cluster serves metrics.k8s.io: what the
+// node uses now against allocatable, beside what its pods request.
+var TopNodeUsageColumns = []metav1.TableColumnDefinition{
+	column("CPU-Used%", "string", "CPU in use (metrics.k8s.io) / allocatable", 0),
+	column("Memory-Used%", "string", "Memory working set (metrics.k8s.io) / allocatable", 0),
+}
+
+// Unknown is what a node without a measurement prints in the usage columns, as kubectl top
+// prints it.
+const Unknown = "<unknown>"
+
+// topNodeUsageAfter is the index in TopNodeColumns after which each usage column goes
+// (CPU% and Memory%).
+var topNodeUsageAfter = [2]int{6, 7}
+
+// TopNodes builds the table of `top nodes`, with the usage columns when any row has a
+// measurement.
 func TopNodes(rows []usage.Node, now time.Time) *metav1.Table {
+	withUsage := usage.HasUsage(rows)
 	t := &metav1.Table{ColumnDefinitions: TopNodeColumns}
+	if withUsage {
+		t.ColumnDefinitions = withUsageColumns(TopNodeColumns)
+	}
 	for _, r := range rows {
-		t.Rows = append(t.Rows, metav1.TableRow{Cells: []interface{}{
+		cells := []interface{}{
 			r.Name, orNone(r.NodePool), orNone(r.InstanceType), orNone(r.CapacityType), orNone(r.Zone),
 			fmt.Sprintf("%d/%d", r.Pods, r.MaxPods),
 			Percent(r.CPU.Percent()), Percent(r.Memory.Percent()),
@@ -44,9 +64,39 @@ func TopNodes(rows []usage.Node, now time.Time) *metav1.Table {
 			Cores(r.CPU.Requested) + "/" + Cores(r.CPU.Allocatable), Bar(r.CPU.Percent()),
 			GiB(r.Memory.Requested) + "/" + GiB(r.Memory.Allocatable), Bar(r.Memory.Percent()),
 			orNone(r.NodeClaim),
-		}})
+		}
+		if withUsage {
+			cells = withUsageCells(cells, usedPercent(r.CPU), usedPercent(r.Memory))
+		}
+		t.Rows = append(t.Rows, metav1.TableRow{Cells: cells})
 	}
 	return t
+}
+
+func withUsageColumns(cols []metav1.TableColumnDefinition) []metav1.TableColumnDefinition {
+	out := make([]metav1.TableColumnDefinition, 0, len(cols)+2)
+	out = append(out, cols[:topNodeUsageAfter[0]+1]...)
+	out = append(out, TopNodeUsageColumns[0])
+	out = append(out, cols[topNodeUsageAfter[0]+1:topNodeUsageAfter[1]+1]...)
+	out = append(out, TopNodeUsageColumns[1])
+	return append(out, cols[topNodeUsageAfter[1]+1:]...)
+}
+
+func withUsageCells(cells []interface{}, cpu, mem string) []interface{} {
+	out := make([]interface{}, 0, len(cells)+2)
+	out = append(out, cells[:topNodeUsageAfter[0]+1]...)
+	out = append(out, cpu)
+	out = append(out, cells[topNodeUsageAfter[0]+1:topNodeUsageAfter[1]+1]...)
+	out = append(out, mem)
+	return append(out, cells[topNodeUsageAfter[1]+1:]...)
+}
+
+func usedPercent(a usage.Amount) string {
+	p, ok := a.UsedPercent()
+	if !ok {
+		return Unknown
+	}
+	return Percent(p)
 }
 
 // TopNodePoolColumns are the columns of `top nodepools`.
@@ -95,9 +145,20 @@ func TotalLine(t usage.Totals) string {
 	if t.Estimated {
 		cost += " est."
 	}
-	return fmt.Sprintf("Total: %d nodes, %d pods, CPU %s/%s cores (%s), memory %s/%s GiB (%s), %s (%s/month)",
+	line := fmt.Sprintf("Total: %d nodes, %d pods, CPU %s/%s cores (%s), memory %s/%s GiB (%s), %s (%s/month)",
 		t.Nodes, t.Pods, Cores(t.CPU.Requested), Cores(t.CPU.Allocatable), Percent(t.CPU.Percent()),
 		GiB(t.Memory.Requested), GiB(t.Memory.Allocatable), Percent(t.Memory.Percent()), cost, price.FormatMonthly(t.PricePerHour))
+	if t.Measured == 0 || t.CPU.Used == nil || t.Memory.Used == nil {
+		return line
+	}
+	// The used percentages are of the measured nodes' allocatable only, so that a node not
+	// scraped yet does not dilute them.
+	cpu := usage.Amount{Allocatable: t.MeasuredCPU, Used: t.CPU.Used}
+	mem := usage.Amount{Allocatable: t.MeasuredMemory, Used: t.Memory.Used}
+	cpuPct, _ := cpu.UsedPercent()
+	memPct, _ := mem.UsedPercent()
+	return line + fmt.Sprintf("; in use on %d measured nodes: CPU %s cores (%s), memory %s GiB (%s)",
+		t.Measured, Cores(*t.CPU.Used), Percent(cpuPct), GiB(*t.Memory.Used), Percent(memPct))
 }
 
 func limitText(v int64, format func(int64) string) string {

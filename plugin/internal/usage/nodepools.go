@@ -95,12 +95,33 @@ type Totals struct {
 	Memory       Amount  `json:"memory"`
 	PricePerHour float64 `json:"pricePerHour"`
 	Estimated    bool    `json:"estimated"`
+	// Measured counts the nodes with a usage measurement; MeasuredCPU and MeasuredMemory are
+	// their allocatable, the base of the used percentages.
+	Measured       int   `json:"measured,omitempty"`
+	MeasuredCPU    int64 `json:"measuredCPU,omitempty"`
+	MeasuredMemory int64 `json:"measuredMemory,omitempty"`
 }
 
-// Total sums the node rows.
+func add(sum *int64, v int64) *int64 {
+	if sum == nil {
+		return &v
+	}
+	*sum += v
+	return sum
+}
+
+// Total sums the node rows. Used sums the measured nodes only; Measured counts them, so that a
+// reader can tell a partial sum from a whole one.
 func Total(nodes []Node) Totals {
 	var t Totals
 	for _, n := range nodes {
+		if n.CPU.Used != nil && n.Memory.Used != nil {
+			t.Measured++
+			t.CPU.Used = add(t.CPU.Used, *n.CPU.Used)
+			t.Memory.Used = add(t.Memory.Used, *n.Memory.Used)
+			t.MeasuredCPU += n.CPU.Allocatable
+			t.MeasuredMemory += n.Memory.Allocatable
+		}
 		t.Nodes++
 		t.Pods += n.Pods
 		t.CPU.Requested += n.CPU.Requested

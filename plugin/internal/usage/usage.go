@@ -10,6 +10,7 @@ import (
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/scheduling"
+	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/kube"
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/price"
 )
 
@@ -43,10 +44,24 @@ type Node struct {
 	State        string      `json:"state"`
 }
 
-// Amount is requested against allocatable, in milli-units for cpu and bytes for memory.
+// Amount is requested against allocatable, in milli-units for cpu and bytes for memory. Used
+// is what the resource metrics API measured, nil when it has no measurement (no metrics-server,
+// or a node not scraped yet).
 type Amount struct {
-	Requested   int64 `json:"requested"`
-	Allocatable int64 `json:"allocatable"`
+	Requested   int64  `json:"requested"`
+	Allocatable int64  `json:"allocatable"`
+	Used        *int64 `json:"used,omitempty"`
+}
+
+// UsedPercent is Used / Allocatable in percent; ok is false without a measurement.
+func (a Amount) UsedPercent() (pct float64, ok bool) {
+	if a.Used == nil {
+		return 0, false
+	}
+	if a.Allocatable <= 0 {
+		return 0, true
+	}
+	return float64(*a.Used) * 100 / float64(a.Allocatable), true
 }
 
 // Percent is Requested / Allocatable in percent, 0 when nothing is allocatable.
@@ -63,6 +78,9 @@ type Input struct {
 	Pods       []corev1.Pod
 	NodeClaims []karpv1.NodeClaim
 	NodePools  []karpv1.NodePool
+	// Usage is the resource metrics API's measurement per node name; nil when the cluster does
+	// not serve metrics.k8s.io.
+	Usage map[string]kube.NodeUsage
 }
 
 // Nodes computes a row per node and per NodeClaim still without a node.
@@ -111,6 +129,9 @@ func Nodes(in Input) []Node {
 		if r := byNode[n.Name]; r != nil {
 			row.Pods, row.CPU.Requested, row.Memory.Requested = r.pods, r.cpu, r.mem
 		}
+		if u, ok := in.Usage[n.Name]; ok {
+			row.CPU.Used, row.Memory.Used = ptr(u.CPU), ptr(u.Memory)
+		}
 		out = append(out, row)
 	}
 	for i := range in.NodeClaims {
@@ -130,6 +151,19 @@ func Nodes(in Input) []Node {
 		})
 	}
 	return out
+}
+
+func ptr(v int64) *int64 { return &v }
+
+// HasUsage reports whether any row carries a measurement, that is whether the table shows the
+// usage columns.
+func HasUsage(rows []Node) bool {
+	for _, r := range rows {
+		if r.CPU.Used != nil || r.Memory.Used != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func nodeState(n *corev1.Node, nc *karpv1.NodeClaim) string {
