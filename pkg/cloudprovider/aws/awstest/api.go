@@ -168,17 +168,17 @@ type FleetError struct {
 
 // Fleet is a recorded CreateFleet call.
 type Fleet struct {
-	ID                   string
-	Type                 string
-	CapacityType         string // DefaultTargetCapacityType
-	TotalTargetCapacity  int32
-	SpotAllocation       string
-	OnDemandAllocation   string
-	Overrides            []FleetOverride
-	Tags                 map[string]string // TagSpecifications for "instance" (and "fleet")
-	InstanceIDs          []string
-	Errors               []FleetError
-	CreateTime           time.Time
+	ID                  string
+	Type                string
+	CapacityType        string // DefaultTargetCapacityType
+	TotalTargetCapacity int32
+	SpotAllocation      string
+	OnDemandAllocation  string
+	Overrides           []FleetOverride
+	Tags                map[string]string // TagSpecifications for "instance" (and "fleet")
+	InstanceIDs         []string
+	Errors              []FleetError
+	CreateTime          time.Time
 }
 
 // Role is an IAM role.

@@ -103,7 +103,9 @@ type instanceStateXML struct {
 	Name string `xml:"name"`
 }
 
-func stateXML(state string) instanceStateXML { return instanceStateXML{Code: stateCodes[state], Name: state} }
+func stateXML(state string) instanceStateXML {
+	return instanceStateXML{Code: stateCodes[state], Name: state}
+}
 
 type groupXML struct {
 	GroupID   string `xml:"groupId"`
@@ -111,13 +113,13 @@ type groupXML struct {
 }
 
 type instanceXML struct {
-	InstanceID        string           `xml:"instanceId"`
-	ImageID           string           `xml:"imageId"`
-	InstanceState     instanceStateXML `xml:"instanceState"`
-	PrivateDNSName    string           `xml:"privateDnsName"`
-	InstanceType      string           `xml:"instanceType"`
-	LaunchTime        string           `xml:"launchTime"`
-	Placement         struct {
+	InstanceID     string           `xml:"instanceId"`
+	ImageID        string           `xml:"imageId"`
+	InstanceState  instanceStateXML `xml:"instanceState"`
+	PrivateDNSName string           `xml:"privateDnsName"`
+	InstanceType   string           `xml:"instanceType"`
+	LaunchTime     string           `xml:"launchTime"`
+	Placement      struct {
 		AvailabilityZone string `xml:"availabilityZone"`
 		Tenancy          string `xml:"tenancy"`
 	} `xml:"placement"`

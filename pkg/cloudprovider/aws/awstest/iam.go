@@ -213,4 +213,3 @@ func (s *Server) tagInstanceProfile(p params) (any, error) {
 	}
 	return nil, nil
 }
-

@@ -29,10 +29,10 @@ type priceDocument struct {
 		Attributes    map[string]string `json:"attributes"`
 		SKU           string            `json:"sku"`
 	} `json:"product"`
-	ServiceCode     string `json:"serviceCode"`
+	ServiceCode     string                          `json:"serviceCode"`
 	Terms           map[string]map[string]priceTerm `json:"terms"`
-	Version         string `json:"version"`
-	PublicationDate string `json:"publicationDate"`
+	Version         string                          `json:"version"`
+	PublicationDate string                          `json:"publicationDate"`
 }
 
 type priceTerm struct {
