@@ -66,6 +66,7 @@ It works with the kubectl-karpenter agent and, for read-only commands, with upst
 		newWhyPendingCommand(d),
 		newTopCommand(d),
 		newVersionCommand(d),
+		newTUICommand(d, configFlags),
 	)
 	return cmd
 }

@@ -1,0 +1,453 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/price"
+)
+
+// Config configures the root model.
+type Config struct {
+	// Context, Cluster and Server name the kubeconfig context shown in the header.
+	Context, Cluster, Server string
+	ReadOnly                 bool
+	// Store feeds snapshots; nil in tests that send SnapshotMsg themselves.
+	Store   *Store
+	Actions Actions
+	Explain Explainer
+	Now     func() time.Time
+	// Window is the coalescing window of store changes; 0 means the default.
+	Window time.Duration
+	// Start is the first view: nodepools, nodeclaims, pending or decisions.
+	Start string
+}
+
+// Model is the root model: header, breadcrumbs, the stack of screens, the prompt, the
+// confirmation dialog and the status bar. It routes messages and owns no screen's logic.
+type Model struct {
+	env     *env
+	cfg     Config
+	store   *Store
+	stack   []Screen
+	snap    *Snapshot
+	width   int
+	height  int
+	keys    globalKeys
+	help    help.Model
+	showing bool // help is shown
+	prompt  lineInput
+	// promptKind is '/' (filter) or ':' (jump) while the prompt is open.
+	promptKind rune
+	confirm    *confirmMsg
+	statusText string
+	statusErr  bool
+	wait       func() tea.Msg
+}
+
+// New returns the root model.
+func New(ctx context.Context, cfg Config) *Model {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Window == 0 {
+		cfg.Window = coalesce
+	}
+	st := DefaultStyles()
+	e := &env{ctx: ctx, styles: &st, now: cfg.Now, readOnly: cfg.ReadOnly, actions: cfg.Actions, explain: cfg.Explain, explained: &explanation{}}
+	m := &Model{env: e, cfg: cfg, store: cfg.Store, keys: newGlobalKeys(), help: help.New()}
+	m.snap = &Snapshot{Now: cfg.Now()}
+	if cfg.Store != nil {
+		w := WaitForChange(ctx, cfg.Store, cfg.Now, cfg.Window)
+		m.wait = func() tea.Msg {
+			msg := w()
+			if s, ok := msg.(SnapshotMsg); ok {
+				return watchedSnapshot(s)
+			}
+			return msg
+		}
+	}
+	start := cfg.Start
+	if start == "" {
+		start = viewNodePools
+	}
+	if s := m.topLevel(start); s != nil {
+		m.stack = []Screen{s}
+	} else {
+		m.stack = []Screen{m.topLevel(viewNodePools)}
+	}
+	return m
+}
+
+// watchedSnapshot is a snapshot from the store's watch loop, which is re-armed on delivery.
+type watchedSnapshot SnapshotMsg
+
+// Init implements tea.Model.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.top().Init()}
+	if m.store != nil {
+		snap := m.store.Snapshot(m.cfg.Now())
+		cmds = append(cmds, cmd(SnapshotMsg{Snap: snap}), m.wait)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) top() Screen { return m.stack[len(m.stack)-1] }
+
+// Update implements tea.Model: global concerns here, everything else to the screens.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		for _, s := range m.stack {
+			s.SetSize(m.bodySize())
+		}
+		m.help.Width = msg.Width
+		return m, nil
+	case watchedSnapshot:
+		c := m.setSnapshot(msg.Snap)
+		return m, tea.Batch(c, m.wait)
+	case SnapshotMsg:
+		return m, m.setSnapshot(msg.Snap)
+	case tea.KeyMsg:
+		return m, m.key(msg)
+	case pushMsg:
+		msg.screen.SetSize(m.bodySize())
+		m.stack = append(m.stack, msg.screen)
+		return m, tea.Batch(msg.screen.Init(), m.feed(msg.screen))
+	case popMsg:
+		return m, m.pop()
+	case jumpMsg:
+		return m, m.jump(msg.view)
+	case statusMsg:
+		m.statusText, m.statusErr = msg.text, msg.err
+		return m, nil
+	case confirmMsg:
+		if m.env.readOnly {
+			m.statusText, m.statusErr = "read-only: actions are disabled (started with --read-only)", true
+			return m, nil
+		}
+		m.confirm = &msg
+		return m, nil
+	case actionDoneMsg:
+		if msg.err != nil {
+			m.statusText, m.statusErr = msg.what+" failed: "+firstLine(msg.err.Error()), true
+		} else {
+			m.statusText, m.statusErr = msg.what+": done", false
+		}
+		return m, nil
+	}
+	// Anything else (results of a screen's commands) goes to every screen, so that a screen
+	// not on top does not lose the answer to a command it started.
+	var cmds []tea.Cmd
+	for i, s := range m.stack {
+		var c tea.Cmd
+		m.stack[i], c = s.Update(msg)
+		cmds = append(cmds, c)
+	}
+	return m, tea.Batch(cmds...)
+}
+
+func (m *Model) setSnapshot(s *Snapshot) tea.Cmd {
+	if s == nil {
+		return nil
+	}
+	m.snap = s
+	return m.feed(m.top())
+}
+
+// feed gives a screen the current snapshot; only the top screen is fed on every change, the
+// others when they come back on top.
+func (m *Model) feed(s Screen) tea.Cmd {
+	i := len(m.stack) - 1
+	var c tea.Cmd
+	m.stack[i], c = s.Update(SnapshotMsg{Snap: m.snap})
+	return c
+}
+
+func (m *Model) pop() tea.Cmd {
+	if len(m.stack) == 1 {
+		return nil
+	}
+	m.stack = m.stack[:len(m.stack)-1]
+	m.top().SetSize(m.bodySize())
+	return m.feed(m.top())
+}
+
+func (m *Model) jump(view string) tea.Cmd {
+	s := m.topLevel(view)
+	if s == nil {
+		m.statusText, m.statusErr = fmt.Sprintf("unknown view %q: use :nodepools, :nodeclaims, :pending or :decisions", view), true
+		return nil
+	}
+	s.SetSize(m.bodySize())
+	m.stack = []Screen{s}
+	m.statusText = ""
+	return tea.Batch(s.Init(), m.feed(s))
+}
+
+// View names accepted by `:` and --start, with k9s-style short forms.
+const (
+	viewNodePools  = "nodepools"
+	viewNodeClaims = "nodeclaims"
+	viewPending    = "pending"
+	viewDecisions  = "decisions"
+)
+
+var viewAliases = map[string]string{
+	"nodepools": viewNodePools, "nodepool": viewNodePools, "np": viewNodePools,
+	"nodeclaims": viewNodeClaims, "nodeclaim": viewNodeClaims, "nc": viewNodeClaims,
+	"pending": viewPending, "pods": viewPending, "po": viewPending,
+	"decisions": viewDecisions, "events": viewDecisions, "ev": viewDecisions,
+}
+
+func (m *Model) topLevel(view string) Screen {
+	switch viewAliases[strings.ToLower(strings.TrimSpace(view))] {
+	case viewNodePools:
+		return newNodePoolsScreen(m.env)
+	case viewNodeClaims:
+		return newNodeClaimsScreen(m.env, "")
+	case viewPending:
+		return newPendingScreen(m.env)
+	case viewDecisions:
+		return newDecisionsScreen(m.env)
+	}
+	return nil
+}
+
+// key handles, in order: the confirmation dialog, the open prompt, the help, the global keys,
+// and hands the rest to the top screen.
+func (m *Model) key(k tea.KeyMsg) tea.Cmd {
+	switch {
+	case m.confirm != nil:
+		return m.confirmKey(k)
+	case m.promptKind != 0:
+		return m.promptKey(k)
+	case m.showing:
+		if key.Matches(k, m.keys.Help, m.keys.Back) || k.String() == "q" {
+			m.showing = false
+			return nil
+		}
+		if k.String() == "ctrl+c" {
+			return tea.Quit
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return tea.Quit
+	case key.Matches(k, m.keys.Help):
+		m.showing = true
+		return nil
+	case key.Matches(k, m.keys.Command):
+		return m.openPrompt(':', "")
+	case key.Matches(k, m.keys.Filter):
+		if f, ok := m.top().(filterable); ok {
+			return m.openPrompt('/', f.Filter())
+		}
+		return nil
+	case key.Matches(k, m.keys.Back):
+		if f, ok := m.top().(filterable); ok && f.Filter() != "" {
+			f.SetFilter("")
+			return nil
+		}
+		m.statusText = ""
+		return m.pop()
+	}
+	var c tea.Cmd
+	m.stack[len(m.stack)-1], c = m.top().Update(k)
+	return c
+}
+
+func (m *Model) openPrompt(kind rune, value string) tea.Cmd {
+	m.promptKind = kind
+	m.prompt.SetValue(value)
+	return nil
+}
+
+func (m *Model) promptKey(k tea.KeyMsg) tea.Cmd {
+	switch k.Type {
+	case tea.KeyEsc:
+		if f, ok := m.top().(filterable); ok && m.promptKind == '/' {
+			f.SetFilter("")
+		}
+		m.closePrompt()
+		return nil
+	case tea.KeyEnter:
+		kind, value := m.promptKind, m.prompt.Value()
+		m.closePrompt()
+		if kind == ':' {
+			if v := strings.TrimSpace(value); v == "q" || v == "quit" {
+				return tea.Quit
+			}
+			return m.jump(value)
+		}
+		return nil
+	case tea.KeyCtrlC:
+		return tea.Quit
+	}
+	m.prompt.Update(k)
+	// Filtering is live, as in k9s: every keystroke narrows the rows.
+	if f, ok := m.top().(filterable); ok && m.promptKind == '/' {
+		f.SetFilter(m.prompt.Value())
+	}
+	return nil
+}
+
+func (m *Model) closePrompt() {
+	m.promptKind = 0
+}
+
+func (m *Model) confirmKey(k tea.KeyMsg) tea.Cmd {
+	c := m.confirm
+	switch k.String() {
+	case "y", "Y":
+		m.confirm = nil
+		m.statusText, m.statusErr = c.action.What+"…", false
+		return runAction(m.env, c.action)
+	case "ctrl+c":
+		return tea.Quit
+	case "n", "N", "esc", "q":
+		m.confirm = nil
+		m.statusText, m.statusErr = "cancelled", false
+	}
+	return nil
+}
+
+// chrome is the number of lines around the screen: header, breadcrumbs, status, key hints.
+const chrome = 4
+
+func (m *Model) bodySize() (int, int) {
+	h := m.height - chrome
+	if h < 1 {
+		h = 1
+	}
+	return m.width, h
+}
+
+// View implements tea.Model.
+func (m *Model) View() string {
+	if m.width == 0 {
+		return ""
+	}
+	st := m.env.styles
+	_, bodyH := m.bodySize()
+	var body string
+	switch {
+	case m.showing:
+		body = m.helpView()
+	case m.confirm != nil:
+		body = st.Dialog.Render(m.confirm.question + "\n\n" + st.Dim.Render("y: yes   n/esc: no"))
+	default:
+		body = m.top().View()
+	}
+	var b strings.Builder
+	b.WriteString(m.fit(m.headerView()))
+	b.WriteByte('\n')
+	b.WriteString(m.fit(m.crumbsView()))
+	b.WriteByte('\n')
+	lines := strings.Split(body, "\n")
+	for i := 0; i < bodyH; i++ {
+		if i < len(lines) {
+			b.WriteString(m.fit(lines[i]))
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.fit(m.statusView()))
+	b.WriteByte('\n')
+	b.WriteString(m.fit(m.help.ShortHelpView(append(m.top().Keys().ShortHelp(), m.keys.ShortHelp()...))))
+	return b.String()
+}
+
+func (m *Model) fit(s string) string { return ansi.Truncate(s, m.width, "…") }
+
+func (m *Model) headerView() string {
+	st := m.env.styles
+	s := m.snap
+	where := m.cfg.Context
+	if where == "" {
+		where = m.cfg.Server
+	}
+	head := st.Title.Render("karpenter") + " " + st.Dim.Render("context:") + " " + where
+	if m.cfg.Cluster != "" && m.cfg.Cluster != m.cfg.Context {
+		head += " " + st.Dim.Render("cluster:") + " " + m.cfg.Cluster
+	}
+	cost := price.Format(s.Totals.PricePerHour) + "/h"
+	if s.Totals.Estimated {
+		cost += " est."
+	}
+	pending := fmt.Sprintf("%d pending", s.Totals.Pending)
+	if s.Totals.Pending > 0 {
+		pending = st.Warn.Render(pending)
+	}
+	head += "  │ " + cost + "  " + fmt.Sprintf("%d nodes", s.Totals.Nodes) + "  " + pending + "  │ " + m.agentView()
+	if !s.Synced && m.store != nil {
+		head += "  " + st.Dim.Render("(loading…)")
+	}
+	return head
+}
+
+func (m *Model) agentView() string {
+	st := m.env.styles
+	a := m.snap.Agent
+	switch {
+	case !a.Known:
+		return "agent: " + st.Dim.Render("no leader lease seen")
+	case a.Running:
+		return "agent: " + st.Good.Render("running") + ", leader " + a.Leader
+	case a.Leader == "":
+		return "agent: " + st.Bad.Render("no leader")
+	}
+	return "agent: " + st.Bad.Render("not running") + fmt.Sprintf(" (lease of %s last renewed %s ago)", a.Leader, a.RenewedAgo.Round(time.Second))
+}
+
+func (m *Model) crumbsView() string {
+	st := m.env.styles
+	parts := make([]string, len(m.stack))
+	for i, s := range m.stack {
+		if i == len(m.stack)-1 {
+			parts[i] = st.Title.Render(s.Title())
+		} else {
+			parts[i] = st.Crumb.Render(s.Title())
+		}
+	}
+	out := strings.Join(parts, st.CrumbSep.Render(" › "))
+	if f, ok := m.top().(filterable); ok && f.Filter() != "" {
+		out += st.Dim.Render("  filter: ") + f.Filter()
+	}
+	if m.env.readOnly {
+		out += "  " + st.Warn.Render("[read-only]")
+	}
+	return out
+}
+
+func (m *Model) statusView() string {
+	st := m.env.styles
+	switch {
+	case m.promptKind != 0:
+		return st.Prompt.Render(string(m.promptKind)) + m.prompt.View()
+	case m.statusText != "":
+		if m.statusErr {
+			return st.StatusErr.Render(m.statusText)
+		}
+		return st.Status.Render(m.statusText)
+	case len(m.snap.Errors) > 0:
+		// Lost connections and RBAC denials: the informers keep retrying on their own.
+		return st.StatusErr.Render(strings.Join(m.snap.Errors, "; "))
+	}
+	return ""
+}
+
+func (m *Model) helpView() string {
+	groups := append(m.keys.FullHelp(), m.top().Keys().FullHelp()...)
+	h := m.help
+	h.ShowAll = true
+	return m.env.styles.Title.Render("Keys") + "\n\n" + h.FullHelpView(groups)
+}

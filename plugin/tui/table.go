@@ -1,0 +1,361 @@
+package tui
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// Column is a table column; Max caps its width (0: no cap) and Flex columns give up width first
+// when the terminal is narrow.
+type Column struct {
+	Title string
+	Max   int
+	Flex  bool
+	Right bool
+}
+
+// Row is one table row. Num holds a number per column to sort by; NaN sorts the column by text.
+type Row struct {
+	ID    string
+	Cells []string
+	Num   []float64
+	// search is the lowercased text the filter matches, computed once per SetRows.
+	search string
+}
+
+// Matcher decides whether a row passes the filter query.
+type Matcher func(r *Row, query string) bool
+
+// Table is a list of rows that renders only the rows on screen, so that its cost per frame does
+// not grow with the data. Filtering and sorting happen when the rows or the query change, not
+// per frame.
+type Table struct {
+	cols    []Column
+	rows    []Row
+	view    []int // indices of the filtered, sorted rows
+	widths  []int
+	natural []int
+	cursor  int
+	offset  int
+	selCol  int
+	sortCol int
+	desc    bool
+	filter  string
+	match   Matcher
+	width   int
+	height  int
+	keys    tableKeys
+	styles  *Styles
+	empty   string
+}
+
+// NewTable returns a table sorted by its first column.
+func NewTable(cols []Column, st *Styles, empty string) *Table {
+	return &Table{cols: cols, sortCol: 0, keys: newTableKeys(), styles: st, match: defaultMatch, empty: empty}
+}
+
+func defaultMatch(r *Row, q string) bool { return strings.Contains(r.search, strings.ToLower(q)) }
+
+// SetMatcher replaces the filter's matching.
+func (t *Table) SetMatcher(m Matcher) { t.match = m }
+
+// SetSize sets the area of the table, its header included.
+func (t *Table) SetSize(w, h int) {
+	t.width, t.height = w, h
+	t.layout()
+	t.clamp()
+}
+
+// SetRows replaces the rows, keeping the selection on the same row ID when it is still there.
+func (t *Table) SetRows(rows []Row) {
+	selected := ""
+	if r, ok := t.Selected(); ok {
+		selected = r.ID
+	}
+	t.rows = rows
+	t.natural = make([]int, len(t.cols))
+	for i, c := range t.cols {
+		t.natural[i] = utf8.RuneCountInString(c.Title) + 1
+	}
+	for i := range t.rows {
+		r := &t.rows[i]
+		r.search = strings.ToLower(strings.Join(r.Cells, " "))
+		for c, cell := range r.Cells {
+			if c < len(t.natural) {
+				if n := utf8.RuneCountInString(cell); n > t.natural[c] {
+					t.natural[c] = n
+				}
+			}
+		}
+	}
+	t.refresh()
+	if selected != "" {
+		t.SelectID(selected)
+	}
+	t.layout()
+}
+
+// SelectID moves the cursor to the row with the ID, if shown.
+func (t *Table) SelectID(id string) bool {
+	for i, idx := range t.view {
+		if t.rows[idx].ID == id {
+			t.cursor = i
+			t.clamp()
+			return true
+		}
+	}
+	return false
+}
+
+// SetFilter filters the rows; "" shows all.
+func (t *Table) SetFilter(q string) {
+	t.filter = q
+	t.refresh()
+	t.cursor, t.offset = 0, 0
+}
+
+// Filter is the current query.
+func (t *Table) Filter() string { return t.filter }
+
+// Len is the number of rows shown after filtering; Total before.
+func (t *Table) Len() int   { return len(t.view) }
+func (t *Table) Total() int { return len(t.rows) }
+
+// Selected returns the row under the cursor.
+func (t *Table) Selected() (*Row, bool) {
+	if t.cursor < 0 || t.cursor >= len(t.view) {
+		return nil, false
+	}
+	return &t.rows[t.view[t.cursor]], true
+}
+
+// SortBy sorts by a column; sorting again by the same column reverses the order.
+func (t *Table) SortBy(col int) {
+	if col == t.sortCol {
+		t.desc = !t.desc
+	} else {
+		t.sortCol, t.desc = col, false
+	}
+	t.refresh()
+}
+
+// SortState is the sorted column and direction.
+func (t *Table) SortState() (int, bool) { return t.sortCol, t.desc }
+
+func (t *Table) refresh() {
+	t.view = t.view[:0]
+	for i := range t.rows {
+		if t.filter == "" || t.match(&t.rows[i], t.filter) {
+			t.view = append(t.view, i)
+		}
+	}
+	col, desc := t.sortCol, t.desc
+	sort.SliceStable(t.view, func(a, b int) bool {
+		ra, rb := &t.rows[t.view[a]], &t.rows[t.view[b]]
+		less, equal := compare(ra, rb, col)
+		if equal {
+			return ra.ID < rb.ID
+		}
+		return less != desc
+	})
+	t.clamp()
+}
+
+func compare(a, b *Row, col int) (less, equal bool) {
+	if col < len(a.Num) && col < len(b.Num) && !math.IsNaN(a.Num[col]) && !math.IsNaN(b.Num[col]) {
+		return a.Num[col] < b.Num[col], a.Num[col] == b.Num[col]
+	}
+	var ca, cb string
+	if col < len(a.Cells) {
+		ca = a.Cells[col]
+	}
+	if col < len(b.Cells) {
+		cb = b.Cells[col]
+	}
+	return ca < cb, ca == cb
+}
+
+// Update moves the cursor, the selected column and sorts.
+func (t *Table) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return nil
+	}
+	page := t.bodyHeight()
+	switch {
+	case key.Matches(k, t.keys.Up):
+		t.cursor--
+	case key.Matches(k, t.keys.Down):
+		t.cursor++
+	case key.Matches(k, t.keys.PageUp):
+		t.cursor -= page
+	case key.Matches(k, t.keys.PageDown):
+		t.cursor += page
+	case key.Matches(k, t.keys.Top):
+		t.cursor = 0
+	case key.Matches(k, t.keys.Bottom):
+		t.cursor = len(t.view) - 1
+	case key.Matches(k, t.keys.Left):
+		t.selCol = (t.selCol + len(t.cols) - 1) % len(t.cols)
+	case key.Matches(k, t.keys.Right):
+		t.selCol = (t.selCol + 1) % len(t.cols)
+	case key.Matches(k, t.keys.Sort):
+		t.SortBy(t.selCol)
+	}
+	t.clamp()
+	return nil
+}
+
+func (t *Table) bodyHeight() int {
+	if t.height <= 1 {
+		return 1
+	}
+	return t.height - 1
+}
+
+func (t *Table) clamp() {
+	if t.cursor >= len(t.view) {
+		t.cursor = len(t.view) - 1
+	}
+	if t.cursor < 0 {
+		t.cursor = 0
+	}
+	h := t.bodyHeight()
+	if t.cursor < t.offset {
+		t.offset = t.cursor
+	}
+	if t.cursor >= t.offset+h {
+		t.offset = t.cursor - h + 1
+	}
+	if t.offset < 0 {
+		t.offset = 0
+	}
+}
+
+// layout fits the natural widths into the terminal: flex columns shrink first, then all.
+func (t *Table) layout() {
+	n := len(t.cols)
+	t.widths = make([]int, n)
+	total := 2 // the selection marker
+	for i, c := range t.cols {
+		w := 1
+		if i < len(t.natural) {
+			w = t.natural[i]
+		}
+		if c.Max > 0 && w > c.Max {
+			w = c.Max
+		}
+		t.widths[i] = w
+		total += w + 1
+	}
+	if t.width <= 0 {
+		return
+	}
+	over := total - t.width
+	for pass := 0; pass < 2 && over > 0; pass++ {
+		for i := n - 1; i >= 0 && over > 0; i-- {
+			if pass == 0 && !t.cols[i].Flex {
+				continue
+			}
+			min := utf8.RuneCountInString(t.cols[i].Title)
+			if min < 4 {
+				min = 4
+			}
+			if give := t.widths[i] - min; give > 0 {
+				if give > over {
+					give = over
+				}
+				t.widths[i] -= give
+				over -= give
+			}
+		}
+	}
+}
+
+// View renders the header and the visible rows.
+func (t *Table) View() string {
+	var b strings.Builder
+	b.WriteString("  ")
+	for i, c := range t.cols {
+		title := c.Title
+		if i == t.sortCol {
+			if t.desc {
+				title += "↓"
+			} else {
+				title += "↑"
+			}
+		}
+		cell := pad(title, t.widths[i], c.Right)
+		switch {
+		case i == t.selCol:
+			b.WriteString(t.styles.SortedHead.Render(cell))
+		default:
+			b.WriteString(t.styles.TableHead.Render(cell))
+		}
+		if i < len(t.cols)-1 {
+			b.WriteByte(' ')
+		}
+	}
+	if len(t.view) == 0 {
+		b.WriteString("\n  " + t.styles.Dim.Render(t.empty))
+		return b.String()
+	}
+	end := t.offset + t.bodyHeight()
+	if end > len(t.view) {
+		end = len(t.view)
+	}
+	var line strings.Builder
+	for i := t.offset; i < end; i++ {
+		r := &t.rows[t.view[i]]
+		line.Reset()
+		for c := range t.cols {
+			cell := ""
+			if c < len(r.Cells) {
+				cell = r.Cells[c]
+			}
+			line.WriteString(pad(cell, t.widths[c], t.cols[c].Right))
+			if c < len(t.cols)-1 {
+				line.WriteByte(' ')
+			}
+		}
+		b.WriteByte('\n')
+		if i == t.cursor {
+			b.WriteString(t.styles.Selected.Render("> " + line.String()))
+		} else {
+			b.WriteString("  " + line.String())
+		}
+	}
+	return b.String()
+}
+
+// pad truncates with an ellipsis or pads to exactly w runes.
+func pad(s string, w int, right bool) string {
+	n := utf8.RuneCountInString(s)
+	if n > w {
+		if w <= 1 {
+			return string([]rune(s)[:w])
+		}
+		return string([]rune(s)[:w-1]) + "…"
+	}
+	fill := strings.Repeat(" ", w-n)
+	if right {
+		return fill + s
+	}
+	return s + fill
+}
+
+// Title of a column for messages.
+func (t *Table) columnTitle(i int) string {
+	if i < 0 || i >= len(t.cols) {
+		return ""
+	}
+	return t.cols[i].Title
+}
+
+// KeyBindings are the table's keys for the help view.
+func (t *Table) KeyBindings() []key.Binding { return t.keys.bindings() }
