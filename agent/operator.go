@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"strings"
 
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
@@ -24,6 +27,7 @@ import (
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/apis/scheme"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
+	awsprovider "github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/aws"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/simulated"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
 )
@@ -138,7 +142,7 @@ func newRecorder(cfg *rest.Config, clk clock.Clock) (decisions.Recorder, func(),
 }
 
 // newCloudProvider builds the provider --cloud-provider names.
-func newCloudProvider(_ context.Context, o *Options, mgr ctrl.Manager, clk clock.Clock) (cloudprovider.CloudProvider, error) {
+func newCloudProvider(ctx context.Context, o *Options, mgr ctrl.Manager, clk clock.Clock) (cloudprovider.CloudProvider, error) {
 	switch o.CloudProvider {
 	case ProviderSimulated:
 		p := simulated.New(mgr.GetClient(), clk, simulated.Options{
@@ -153,7 +157,50 @@ func newCloudProvider(_ context.Context, o *Options, mgr ctrl.Manager, clk clock
 			return nil, fmt.Errorf("adding the simulated provider: %w", err)
 		}
 		return p, nil
+	case ProviderAWS:
+		return newAWSProvider(ctx, o, mgr, clk)
 	default:
 		return nil, fmt.Errorf("--cloud-provider=%s: %w", o.CloudProvider, ErrNotImplemented)
 	}
+}
+
+// newAWSProvider builds the EC2 provider from the standard AWS configuration and the flags.
+func newAWSProvider(ctx context.Context, o *Options, mgr ctrl.Manager, clk clock.Clock) (*awsprovider.Provider, error) {
+	cfg, err := awsprovider.LoadConfig(ctx, o.AWSRegion, o.AWSEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	restCfg := mgr.GetConfig()
+	ca := restCfg.CAData
+	if len(ca) == 0 && restCfg.CAFile != "" {
+		if ca, err = os.ReadFile(restCfg.CAFile); err != nil {
+			return nil, fmt.Errorf("reading the API server's CA for node bootstrap: %w", err)
+		}
+	}
+	version, err := kubernetesVersion(mgr)
+	if err != nil {
+		return nil, err
+	}
+	p := awsprovider.New(cfg, mgr.GetClient(), clk, awsprovider.Options{
+		ClusterName:       o.ClusterName,
+		ClusterEndpoint:   o.ClusterEndpoint,
+		ClusterCABundle:   ca,
+		KubernetesVersion: version,
+		InterruptionQueue: o.InterruptionQueue,
+		Logger:            ctrl.Log.WithName(awsprovider.Name),
+	})
+	return p, nil
+}
+
+// kubernetesVersion is the API server's major.minor, which selects the EKS-optimized AMIs.
+func kubernetesVersion(mgr ctrl.Manager) (string, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(mgr.GetConfig())
+	if err != nil {
+		return "", fmt.Errorf("creating a discovery client: %w", err)
+	}
+	info, err := dc.ServerVersion()
+	if err != nil {
+		return "", fmt.Errorf("reading the API server's version: %w", err)
+	}
+	return info.Major + "." + strings.TrimSuffix(info.Minor, "+"), nil
 }

@@ -60,10 +60,10 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.KubeClientBurst, "kube-client-burst", 300, "Burst of queries to the API server")
 	fs.DurationVar(&o.SimLaunchDelay, "sim-launch-delay", time.Second, "Simulated provider: time from launch to the Node appearing")
 	fs.StringVar(&o.SimStateNamespace, "sim-state-namespace", "karpenter-simulated", "Simulated provider: namespace holding the simulated EC2 state and fault ConfigMap")
-	fs.StringVar(&o.AWSRegion, "aws-region", "", "AWS region; from the standard AWS configuration when empty")
-	fs.StringVar(&o.ClusterEndpoint, "cluster-endpoint", "", "API server endpoint nodes join; discovered from EKS when empty")
-	fs.StringVar(&o.InterruptionQueue, "interruption-queue", "", "SQS queue of EC2 interruption events; interruption handling is off when empty")
-	fs.StringVar(&o.AWSEndpoint, "aws-endpoint-url", "", "Override the AWS endpoint, for tests against a local EC2 emulator")
+	fs.StringVar(&o.AWSRegion, "aws-region", "", "AWS provider: region; from the standard AWS configuration (AWS_REGION, shared config) when empty")
+	fs.StringVar(&o.ClusterEndpoint, "cluster-endpoint", "", "AWS provider: API server URL nodes join (required with --cloud-provider=aws)")
+	fs.StringVar(&o.InterruptionQueue, "interruption-queue", "", "AWS provider: SQS queue (name or URL) of EC2 interruption events; interruption handling is off when empty")
+	fs.StringVar(&o.AWSEndpoint, "aws-endpoint-url", "", "AWS provider: send every AWS API call to this URL, for tests against a local emulator (AWS_ENDPOINT_URL also works)")
 }
 
 // ApplyEnv sets every flag the command line left unset from its environment variable.
@@ -106,6 +106,10 @@ func (o *Options) Validate() error {
 	}
 	if o.ClusterName == "" {
 		errs = append(errs, errors.New("--cluster-name: must not be empty"))
+	}
+	if o.CloudProvider == ProviderAWS && o.ClusterEndpoint == "" {
+		// Nodes join through it before they can resolve or route to the in-cluster service.
+		errs = append(errs, errors.New("--cluster-endpoint: required with --cloud-provider=aws (the API server URL nodes join, e.g. the EKS endpoint)"))
 	}
 	return errors.Join(errs...)
 }

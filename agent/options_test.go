@@ -36,7 +36,7 @@ func TestDefaultsMatchTheIssue(t *testing.T) {
 }
 
 func TestEnvironmentFillsUnsetFlagsOnly(t *testing.T) {
-	env := map[string]string{"BATCH_IDLE_DURATION": "2s", "CLOUD_PROVIDER": "aws", "LEADER_ELECT": "false"}
+	env := map[string]string{"BATCH_IDLE_DURATION": "2s", "CLOUD_PROVIDER": "gcp", "LEADER_ELECT": "false"}
 	o, err := parse(t, env, "--cloud-provider=simulated")
 	if err != nil {
 		t.Fatal(err)
@@ -62,10 +62,30 @@ func TestBadInputNamesTheFlag(t *testing.T) {
 		{args: []string{"--batch-idle-duration=5s", "--batch-max-duration=2s"}, want: "--batch-max-duration"},
 		{args: []string{"--log-level=verbose"}, want: "--log-level"},
 		{env: map[string]string{"BATCH_MAX_DURATION": "soon"}, want: "BATCH_MAX_DURATION"},
+		{args: []string{"--cloud-provider=aws"}, want: "--cluster-endpoint"},
 	} {
 		_, err := parse(t, tc.env, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("args %v env %v: error %v, want one naming %s", tc.args, tc.env, err, tc.want)
 		}
+	}
+}
+
+func TestAWSFlagsFromEnvironment(t *testing.T) {
+	env := map[string]string{
+		"CLOUD_PROVIDER":     "aws",
+		"CLUSTER_NAME":       "prod",
+		"CLUSTER_ENDPOINT":   "https://ABC.gr7.eu-west-1.eks.amazonaws.com",
+		"AWS_REGION":         "eu-west-1",
+		"INTERRUPTION_QUEUE": "prod",
+		"AWS_ENDPOINT_URL":   "http://127.0.0.1:4566",
+	}
+	o, err := parse(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.CloudProvider != ProviderAWS || o.ClusterName != "prod" || o.ClusterEndpoint != env["CLUSTER_ENDPOINT"] ||
+		o.AWSRegion != "eu-west-1" || o.InterruptionQueue != "prod" || o.AWSEndpoint != env["AWS_ENDPOINT_URL"] {
+		t.Errorf("options = %+v", o)
 	}
 }
