@@ -11,6 +11,7 @@ import (
 
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/disruption/emptiness"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/interruption"
+	nodeclassstatus "github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclass/status"
 	nodetermination "github.com/karpenter-tools/kubectl-karpenter/agent/controllers/node/termination"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/garbagecollection"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/lifecycle"
@@ -52,6 +53,8 @@ func Register(mgr manager.Manager, deps Deps) error {
 		"nodepool.status":             status.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
 		"interruption":                interruption.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
 		"nodeclaim.garbagecollection": garbagecollection.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
+		// Registers itself only for providers that implement cloudprovider.NodeClassResolver.
+		"nodeclass.status": nodeclassstatus.NewController(kube, deps.CloudProvider, deps.Recorder, deps.Clock),
 	}
 	for name, r := range all {
 		if err := r.Register(mgr); err != nil {
