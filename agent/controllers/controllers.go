@@ -11,11 +11,11 @@ import (
 
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/disruption/emptiness"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/interruption"
-	nodeclassstatus "github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclass/status"
 	nodetermination "github.com/karpenter-tools/kubectl-karpenter/agent/controllers/node/termination"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/garbagecollection"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/lifecycle"
 	nctermination "github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclaim/termination"
+	nodeclassstatus "github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodeclass/status"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/nodepool/status"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/controllers/provisioning"
 	"github.com/karpenter-tools/kubectl-karpenter/agent/nominations"
