@@ -297,3 +297,5 @@ func waitReady(t *testing.T, nodes ...*corev1.Node) {
 		})
 	}
 }
+
+func mustQuantity(s string) resource.Quantity { return resource.MustParse(s) }

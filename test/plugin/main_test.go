@@ -21,6 +21,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/discovery"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -121,6 +122,14 @@ func (r result) fails(t *testing.T, wants ...string) result {
 		}
 	}
 	return r
+}
+
+func discoveryClient() (*discovery.DiscoveryClient, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(env.cp.RESTConfig())
+	if err != nil {
+		return nil, fmt.Errorf("building a discovery client: %w", err)
+	}
+	return dc, nil
 }
 
 // eventually polls cond every 200ms until it holds or the deadline passes.

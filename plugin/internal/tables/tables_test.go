@@ -133,7 +133,7 @@ func TestTopNodesWithUsage(t *testing.T) {
 	}
 	golden(t, "top-nodes-usage", TopNodes(rows, now), false)
 	golden(t, "top-nodes-usage-wide", TopNodes(rows, now), true)
-	want := "Total: 2 nodes, 3 pods, CPU 1/4 cores (25%), memory 2/16 GiB (13%), $0.1920/h ($140.16/month); in use on 1 measured nodes: CPU 0.5 cores (25%), memory 6 GiB (75%)"
+	want := "Total: 2 nodes, 3 pods, CPU 1/4 cores (25%), memory 2/16 GiB (13%), $0.1920/h ($140.16/month); in use on 1 measured node(s): CPU 0.5 cores (25%), memory 6 GiB (75%)"
 	if got := TotalLine(usage.Total(rows)); got != want {
 		t.Errorf("TotalLine = %q\nwant        %q", got, want)
 	}

@@ -157,7 +157,7 @@ func TotalLine(t usage.Totals) string {
 	mem := usage.Amount{Allocatable: t.MeasuredMemory, Used: t.Memory.Used}
 	cpuPct, _ := cpu.UsedPercent()
 	memPct, _ := mem.UsedPercent()
-	return line + fmt.Sprintf("; in use on %d measured nodes: CPU %s cores (%s), memory %s GiB (%s)",
+	return line + fmt.Sprintf("; in use on %d measured node(s): CPU %s cores (%s), memory %s GiB (%s)",
 		t.Measured, Cores(*t.CPU.Used), Percent(cpuPct), GiB(*t.Memory.Used), Percent(memPct))
 }
 
