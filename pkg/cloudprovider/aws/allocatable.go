@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	ec2v1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/ec2/v1"
+	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 )
 
 // Karpenter's defaults for what the kubelet keeps from pods.
@@ -26,6 +27,10 @@ const (
 	// defaultRootVolume is the AL2023 root volume when the node class maps none.
 	defaultRootVolume   = 20 << 30
 	kubeReservedStorage = 1 << 30
+	// arm64ReservedMiB is kept from pods on Graviton nodes on top of the above: Karpenter's
+	// published allocatable memory is this much lower for every arm64 type than the formula gives
+	// for amd64, and the embedded catalog (and so the simulated provider) follows it.
+	arm64ReservedMiB = 59
 )
 
 // eniMaxPods is the pod count the VPC CNI supports without prefix delegation: every ENI but the
@@ -73,7 +78,7 @@ func kubeReservedCPU(vcpu int64) int64 {
 
 // nodeResources returns what a node of the type reports (capacity) and what pods can request
 // (allocatable), with the kubelet settings of the node class applied.
-func nodeResources(vcpu, memoryMiB, eniPods int64, kubelet *ec2v1.KubeletConfiguration, rootVolume int64) (capacity, allocatable corev1.ResourceList) {
+func nodeResources(arch string, vcpu, memoryMiB, eniPods int64, kubelet *ec2v1.KubeletConfiguration, rootVolume int64) (capacity, allocatable corev1.ResourceList) {
 	pods := podCapacity(eniPods, vcpu, kubelet)
 	if rootVolume <= 0 {
 		rootVolume = defaultRootVolume
@@ -81,6 +86,9 @@ func nodeResources(vcpu, memoryMiB, eniPods int64, kubelet *ec2v1.KubeletConfigu
 	cpuMilli := vcpu * 1000
 	// What the kubelet sees: the nominal memory less the VM overhead.
 	visibleMemory := (memoryMiB - int64(math.Ceil(float64(memoryMiB)*vmMemoryOverhead))) << 20
+	if arch == karpv1.ArchitectureArm64 {
+		visibleMemory -= arm64ReservedMiB << 20
+	}
 
 	reserved := map[corev1.ResourceName]int64{
 		corev1.ResourceCPU:              kubeReservedCPU(vcpu),

@@ -104,7 +104,7 @@ func (p *Provider) instanceTypes(ctx context.Context, nc *ec2v1.EC2NodeClass) ([
 		if len(offerings) == 0 {
 			continue
 		}
-		capacity, allocatable := nodeResources(int64(f.VCPU), int64(f.MemoryMiB), f.eniPods, nc.Spec.Kubelet, rootVolume)
+		capacity, allocatable := nodeResources(f.Arch, int64(f.VCPU), int64(f.MemoryMiB), f.eniPods, nc.Spec.Kubelet, rootVolume)
 		if name, n := f.ExtendedResource(); n > 0 {
 			capacity[name] = *resource.NewQuantity(int64(n), resource.DecimalSI)
 			allocatable[name] = *resource.NewQuantity(int64(n), resource.DecimalSI)
