@@ -83,6 +83,9 @@ type NodeGroup struct {
 	Reason  string `json:"reason"`
 	Count   int    `json:"count"`
 	Example string `json:"example"`
+	// Constraint is the engine's ReasonKind, and Fix what would let the pod onto such a node.
+	Constraint string `json:"constraint,omitempty"`
+	Fix        string `json:"fix,omitempty"`
 }
 
 // PoolReason is the constraint that keeps a NodePool from taking the pod, with a fix.
@@ -138,7 +141,7 @@ func simulation(pl scheduling.Placement, res scheduling.Result, in *Input) Simul
 		s.SkippedNodePools = in.Skipped
 		if e := pl.Explanation; e != nil {
 			for _, g := range e.NodeSummary {
-				s.Nodes = append(s.Nodes, NodeGroup{Reason: g.Summary, Count: g.Count, Example: g.Example})
+				s.Nodes = append(s.Nodes, nodeGroup(g, e.Nodes))
 			}
 			for _, np := range e.NodePools {
 				s.NodePools = append(s.NodePools, PoolReason{NodePool: np.NodePool, Constraint: string(np.Reason.Kind), Message: np.Reason.Message, Fix: np.Reason.Fix})

@@ -67,6 +67,11 @@ func writeSimulation(b *strings.Builder, s Simulation, st style.Style) {
 			}
 			b.WriteString("    " + line + "\n")
 		}
+		for _, g := range s.Nodes {
+			if g.Fix != "" {
+				fmt.Fprintf(b, "    fix (existing nodes that %s): %s\n", g.Reason, g.Fix)
+			}
+		}
 	}
 	if len(s.Relaxed) > 0 {
 		fmt.Fprintf(b, "    preferences relaxed: %s\n", strings.Join(s.Relaxed, "; "))
