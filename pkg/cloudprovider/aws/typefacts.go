@@ -60,9 +60,12 @@ func factsOf(info ec2types.InstanceTypeInfo) (typeFacts, bool) {
 		t.LocalNVMeGiB = int(aws.ToInt64(s.TotalSizeInGB))
 	}
 	// EC2 reports bandwidth as prose ("Up to 10 Gigabit") or a per-card baseline; the catalog has
-	// the baseline Karpenter labels with, so prefer it.
+	// the baseline Karpenter labels with, so prefer it. It also fills a manufacturer EC2 omits.
 	if known, ok := catalog.Lookup(name); ok {
 		t.NetworkBandwidthMbps = known.NetworkBandwidthMbps
+		if t.CPUManufacturer == "" {
+			t.CPUManufacturer = known.CPUManufacturer
+		}
 	} else if ni := info.NetworkInfo; ni != nil && len(ni.NetworkCards) > 0 && ni.NetworkCards[0].BaselineBandwidthInGbps != nil {
 		t.NetworkBandwidthMbps = int(*ni.NetworkCards[0].BaselineBandwidthInGbps * 1000)
 	}
