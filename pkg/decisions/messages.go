@@ -24,9 +24,13 @@ func truncate(s string) string {
 
 // Nominated records that the agent expects the pod to land on an existing node or on a NodeClaim
 // it just created. target is "node/<name>" or "nodeclaim/<name>".
+//
+// Each batch renews the nominations of pods still pending, so the same nomination repeats every
+// few seconds while a node boots; it is deduplicated by target, which saves the API server a
+// write per pending pod per batch.
 func Nominated(pod *corev1.Pod, target string) Decision {
 	return Decision{Object: pod, Type: Normal, Reason: ReasonNominated,
-		Message: "Pod should schedule on: " + target}
+		Message: "Pod should schedule on: " + target, DedupeKey: ReasonNominated + "/" + target}
 }
 
 // ParseNominated returns the target of a Nominated message.
@@ -38,9 +42,12 @@ const failedSchedulingPrefix = "Failed to schedule pod: "
 
 // FailedScheduling records that no existing node and no NodePool can take the pod; explanation
 // is the scheduling engine's compact form, one clause per NodePool.
+// A pod that stays unschedulable gets the same explanation every batch; it is recorded again
+// only when the explanation changes or the dedupe window has passed.
 func FailedScheduling(pod *corev1.Pod, explanation string) Decision {
+	msg := truncate(failedSchedulingPrefix + explanation)
 	return Decision{Object: pod, Type: Warning, Reason: ReasonFailedScheduling,
-		Message: truncate(failedSchedulingPrefix + explanation)}
+		Message: msg, DedupeKey: ReasonFailedScheduling + "/" + msg}
 }
 
 // ParseFailedScheduling returns the explanation of a FailedScheduling message written by the agent.

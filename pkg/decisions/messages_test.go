@@ -94,3 +94,16 @@ func TestInstanceTerminatedNamesTheInstance(t *testing.T) {
 		t.Errorf("message %q does not name the instance and what follows", d.Message)
 	}
 }
+
+func TestRenewedDecisionsDedupeUntilTheyChange(t *testing.T) {
+	pod := &corev1.Pod{}
+	if a, b := Nominated(pod, "nodeclaim/a"), Nominated(pod, "nodeclaim/a"); a.DedupeKey == "" || a.DedupeKey != b.DedupeKey {
+		t.Errorf("a renewed nomination must dedupe: keys %q and %q", a.DedupeKey, b.DedupeKey)
+	}
+	if a, b := Nominated(pod, "nodeclaim/a"), Nominated(pod, "node/b"); a.DedupeKey == b.DedupeKey {
+		t.Errorf("a nomination to a new target must be recorded: both keys are %q", a.DedupeKey)
+	}
+	if a, b := FailedScheduling(pod, "x"), FailedScheduling(pod, "y"); a.DedupeKey == "" || a.DedupeKey == b.DedupeKey {
+		t.Errorf("a changed explanation must be recorded: keys %q and %q", a.DedupeKey, b.DedupeKey)
+	}
+}

@@ -42,6 +42,7 @@ func runWithAgent(b *testing.B) (time.Duration, []corev1.Node, int64) {
 	env.Create(b, framework.Deployment("bench", benchPods, "250m", "256Mi"))
 	env.WaitRunning(b, map[string]string{"app": "bench"}, benchPods, 10*time.Minute)
 	elapsed := time.Since(start)
+	b.Logf("A timeline:\n%s", collectTimeline(b, env, map[string]string{"app": "bench"}, start))
 	nodes, err := env.Nodes(context.Background())
 	if err != nil {
 		b.Fatal(err)
@@ -80,7 +81,9 @@ func runOnPrecreatedNodes(b *testing.B, shapes []corev1.Node) time.Duration {
 	start := time.Now()
 	env.Create(b, framework.Deployment("bench", benchPods, "250m", "256Mi"))
 	env.WaitRunning(b, map[string]string{"app": "bench"}, benchPods, 10*time.Minute)
-	return time.Since(start)
+	elapsed := time.Since(start)
+	b.Logf("B timeline:\n%s", collectTimeline(b, env, map[string]string{"app": "bench"}, start))
+	return elapsed
 }
 
 func ready(n corev1.Node) bool {

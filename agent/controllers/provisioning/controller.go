@@ -50,10 +50,7 @@ func (c *Controller) Reconcile(context.Context, reconcile.Request) (reconcile.Re
 func (c *Controller) Register(mgr manager.Manager) error {
 	err := ctrl.NewControllerManagedBy(mgr).
 		Named("provisioning").
-		For(&corev1.Pod{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-			pod, ok := o.(*corev1.Pod)
-			return ok && scheduling.IsProvisionable(pod)
-		}))).
+		For(&corev1.Pod{}, builder.WithPredicates(becameProvisionable())).
 		Watches(&karpv1.NodeClaim{}, c.onDelete()).
 		Watches(&corev1.Node{}, c.onDelete()).
 		Watches(&karpv1.NodePool{}, c.onAnyChange(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
@@ -65,6 +62,27 @@ func (c *Controller) Register(mgr manager.Manager) error {
 		return fmt.Errorf("adding the provisioner: %w", err)
 	}
 	return nil
+}
+
+// becameProvisionable passes a pod when it becomes one the agent should provision for: created
+// so, or updated into it. Updates of a pod that was already pending do not pass: the
+// kube-scheduler rewrites its message ("0/N nodes are available") each time new nodes appear, and
+// those updates kept a batch from ever going idle while nodes came up, so every batch ran to its
+// max duration. The provisioner's periodic resync covers pods that stay pending.
+func becameProvisionable() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc: func(e event.CreateEvent) bool { return provisionable(e.Object) },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return provisionable(e.ObjectNew) && !provisionable(e.ObjectOld)
+		},
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		GenericFunc: func(e event.GenericEvent) bool { return provisionable(e.Object) },
+	}
+}
+
+func provisionable(o client.Object) bool {
+	pod, ok := o.(*corev1.Pod)
+	return ok && scheduling.IsProvisionable(pod)
 }
 
 type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
