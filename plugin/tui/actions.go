@@ -43,38 +43,38 @@ func runAction(e *env, a Action) tea.Cmd {
 
 // confirmDelete, confirmCordon and confirmDoNotDisrupt build the confirmation requests of the
 // screens that show NodeClaims.
-func confirmDelete(claim string) tea.Cmd {
-	return cmd(confirmMsg{
+func confirmDelete(claim string) confirmMsg {
+	return confirmMsg{
 		question: fmt.Sprintf("Delete NodeClaim %s?\nThe agent cordons and drains its node, then terminates the instance.", claim),
 		action: Action{What: "delete nodeclaim " + claim, Run: func(ctx context.Context, a Actions) error {
 			return a.DeleteNodeClaim(ctx, claim)
 		}},
-	})
+	}
 }
 
-func confirmCordon(node string, cordoned bool) tea.Cmd {
+func confirmCordon(node string, cordoned bool) confirmMsg {
 	verb := "Cordon"
 	if cordoned {
 		verb = "Uncordon"
 	}
-	return cmd(confirmMsg{
+	return confirmMsg{
 		question: fmt.Sprintf("%s node %s?", verb, node),
 		action: Action{What: fmt.Sprintf("%s node %s", lower(verb), node), Run: func(ctx context.Context, a Actions) error {
 			return a.Cordon(ctx, node, !cordoned)
 		}},
-	})
+	}
 }
 
-func confirmDoNotDisrupt(node string, on bool) tea.Cmd {
+func confirmDoNotDisrupt(node string, on bool) confirmMsg {
 	q := fmt.Sprintf("Set %s=true on node %s?\nThe agent will not consolidate, expire or drift it.", karpv1.DoNotDisruptAnnotationKey, node)
 	what := "set do-not-disrupt on node " + node
 	if on {
 		q = fmt.Sprintf("Remove %s from node %s?\nThe agent may disrupt it again.", karpv1.DoNotDisruptAnnotationKey, node)
 		what = "remove do-not-disrupt from node " + node
 	}
-	return cmd(confirmMsg{question: q, action: Action{What: what, Run: func(ctx context.Context, a Actions) error {
+	return confirmMsg{question: q, action: Action{What: what, Run: func(ctx context.Context, a Actions) error {
 		return a.SetDoNotDisrupt(ctx, node, !on)
-	}}})
+	}}}
 }
 
 func lower(s string) string {

@@ -152,7 +152,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.stack[i], c = s.Update(msg)
 		cmds = append(cmds, c)
 	}
+	cmds = append(cmds, m.drain())
 	return m, tea.Batch(cmds...)
+}
+
+// drain handles the requests the screens posted while they updated.
+func (m *Model) drain() tea.Cmd {
+	var cmds []tea.Cmd
+	for len(m.env.outbox) > 0 {
+		msg := m.env.outbox[0]
+		m.env.outbox = m.env.outbox[1:]
+		_, c := m.Update(msg)
+		cmds = append(cmds, c)
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) setSnapshot(s *Snapshot) tea.Cmd {
@@ -167,9 +180,9 @@ func (m *Model) setSnapshot(s *Snapshot) tea.Cmd {
 // others when they come back on top.
 func (m *Model) feed(s Screen) tea.Cmd {
 	i := len(m.stack) - 1
-	var c tea.Cmd
-	m.stack[i], c = s.Update(SnapshotMsg{Snap: m.snap})
-	return c
+	next, c := s.Update(SnapshotMsg{Snap: m.snap})
+	m.stack[i] = next
+	return tea.Batch(c, m.drain())
 }
 
 func (m *Model) pop() tea.Cmd {
@@ -261,9 +274,10 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		m.statusText = ""
 		return m.pop()
 	}
-	var c tea.Cmd
-	m.stack[len(m.stack)-1], c = m.top().Update(k)
-	return c
+	i := len(m.stack) - 1
+	next, c := m.stack[i].Update(k)
+	m.stack[i] = next
+	return tea.Batch(c, m.drain())
 }
 
 func (m *Model) openPrompt(kind rune, value string) tea.Cmd {

@@ -52,13 +52,13 @@ func (s *decisionsScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			}
 			if e.InvolvedObject.Kind == "NodeClaim" {
 				if _, ok := s.snap.Claim(e.InvolvedObject.Name); ok {
-					return s, push(newDetailScreen(s.env, e.InvolvedObject.Name))
+					return s, s.env.push(newDetailScreen(s.env, e.InvolvedObject.Name))
 				}
 			}
-			return s, push(newYAMLScreen(s.env, "event/"+e.Name, nil, e))
+			return s, s.env.push(newYAMLScreen(s.env, "event/"+e.Name, nil, e))
 		case key.Matches(msg, keyYAML):
 			if e != nil {
-				return s, push(newYAMLScreen(s.env, "event/"+e.Name, nil, e))
+				return s, s.env.push(newYAMLScreen(s.env, "event/"+e.Name, nil, e))
 			}
 		case key.Matches(msg, keyByReason):
 			if e != nil {

@@ -70,7 +70,7 @@ func (s *detailScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 			s.render(true)
 		case key.Matches(msg, keyDelete, keyCordon, keyDoNotDisrupt):
 			if ok {
-				return s, claimAction(msg, row)
+				return s, claimAction(s.env, msg, row)
 			}
 		default:
 			var c tea.Cmd

@@ -43,9 +43,9 @@ func short(d time.Duration) string {
 
 func priceText(p price.Price) string { return p.String() }
 
-// amount is "requested/allocatable" with a percentage.
+// amount is "requested/allocatable".
 func amount(a usage.Amount, f func(int64) string) string {
-	return f(a.Requested) + "/" + f(a.Allocatable) + " " + tables.Percent(a.Percent())
+	return f(a.Requested) + "/" + f(a.Allocatable)
 }
 
 // bar draws used against the limit when there is one, else against what is allocatable.

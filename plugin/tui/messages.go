@@ -36,6 +36,15 @@ type actionDoneMsg struct {
 
 func cmd(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
 
-func push(s Screen) tea.Cmd { return cmd(pushMsg{screen: s}) }
+// post queues a request for the root: screens navigate synchronously, within the Update that
+// handled the key, so that a fast typist's next key already reaches the new screen.
+func (e *env) post(msg tea.Msg) tea.Cmd {
+	e.outbox = append(e.outbox, msg)
+	return nil
+}
 
-func status(text string, isErr bool) tea.Cmd { return cmd(statusMsg{text: text, err: isErr}) }
+func (e *env) push(s Screen) tea.Cmd { return e.post(pushMsg{screen: s}) }
+
+func (e *env) status(text string, isErr bool) tea.Cmd {
+	return e.post(statusMsg{text: text, err: isErr})
+}

@@ -18,9 +18,13 @@ type nodeClaimsScreen struct {
 
 func newNodeClaimsScreen(e *env, pool string) *nodeClaimsScreen {
 	cols := []Column{
-		{Title: "NAME", Max: 34}, {Title: "NODEPOOL", Max: 20}, {Title: "TYPE", Max: 16}, {Title: "CAPACITY"}, {Title: "ZONE"},
+		{Title: "NAME", Max: 34}, {Title: "NODEPOOL", Max: 20, Optional: true}, {Title: "TYPE", Max: 16}, {Title: "CAPACITY", Optional: true}, {Title: "ZONE", Optional: true},
 		{Title: "NODE", Max: 30, Flex: true}, {Title: "STATE"}, {Title: "LAUNCH›REG›INIT"}, {Title: "PODS", Right: true},
-		{Title: "CPU"}, {Title: "MEMORY GiB"}, {Title: "$/H"}, {Title: "AGE", Right: true}, {Title: "MARKS"},
+		{Title: "CPU", Right: true}, {Title: "MEM GiB", Right: true}, {Title: "$/H"}, {Title: "AGE", Right: true}, {Title: "MARKS"},
+	}
+	if pool != "" {
+		// The pool is in the breadcrumbs; its column would only take room.
+		cols = append(cols[:1], cols[2:]...)
 	}
 	s := &nodeClaimsScreen{tableScreen: tableScreen{env: e, table: NewTable(cols, e.styles, "No NodeClaims.")}, pool: pool}
 	return s
@@ -49,15 +53,15 @@ func (s *nodeClaimsScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		switch {
 		case key.Matches(msg, keyEnter):
 			if ok {
-				return s, push(newDetailScreen(s.env, row.Name))
+				return s, s.env.push(newDetailScreen(s.env, row.Name))
 			}
 		case key.Matches(msg, keyYAML):
 			if ok {
-				return s, push(newYAMLScreen(s.env, "nodeclaim/"+row.Name, row.Raw, row.NC))
+				return s, s.env.push(newYAMLScreen(s.env, "nodeclaim/"+row.Name, row.Raw, row.NC))
 			}
 		case key.Matches(msg, keyDelete, keyCordon, keyDoNotDisrupt):
 			if ok {
-				return s, claimAction(msg, row)
+				return s, claimAction(s.env, msg, row)
 			}
 		default:
 			return s, s.table.Update(msg)
@@ -67,23 +71,22 @@ func (s *nodeClaimsScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 }
 
 // claimAction turns an action key on a NodeClaim into its confirmation request.
-func claimAction(k tea.KeyMsg, row *ClaimRow) tea.Cmd {
+func claimAction(e *env, k tea.KeyMsg, row *ClaimRow) tea.Cmd {
 	switch {
 	case key.Matches(k, keyDelete):
 		if row.Deleting {
-			return status("nodeclaim "+row.Name+" is already being deleted", true)
+			return e.status("nodeclaim "+row.Name+" is already being deleted", true)
 		}
-		return confirmDelete(row.Name)
+		return e.post(confirmDelete(row.Name))
 	case row.Node == "":
-		return status("nodeclaim "+row.Name+" has no node yet", true)
+		return e.status("nodeclaim "+row.Name+" has no node yet", true)
 	case key.Matches(k, keyCordon):
-		return confirmCordon(row.Node, row.Cordoned)
+		return e.post(confirmCordon(row.Node, row.Cordoned))
 	case key.Matches(k, keyDoNotDisrupt):
-		return confirmDoNotDisrupt(row.Node, row.DoNotDisrupt)
+		return e.post(confirmDoNotDisrupt(row.Node, row.DoNotDisrupt))
 	}
 	return nil
 }
-
 
 func claimRows(snap *Snapshot, pool string) []Row {
 	rows := make([]Row, 0, len(snap.Claims))
@@ -92,7 +95,7 @@ func claimRows(snap *Snapshot, pool string) []Row {
 		if pool != "" && c.NodePool != pool {
 			continue
 		}
-		rows = append(rows, Row{
+		r := Row{
 			ID: c.Name,
 			Cells: []string{
 				c.Name, dash(c.NodePool), dash(c.InstanceType), dash(c.CapacityType), dash(c.Zone), dash(c.Node), c.State,
@@ -103,7 +106,12 @@ func claimRows(snap *Snapshot, pool string) []Row {
 			},
 			Num: []float64{nan, nan, nan, nan, nan, nan, nan, float64(c.Launch + c.Register + c.Init), float64(c.Pods),
 				c.CPU.Percent(), c.Memory.Percent(), c.Price.PerHour, -ageKey(c.Created), nan},
-		})
+		}
+		if pool != "" {
+			r.Cells = append(r.Cells[:1], r.Cells[2:]...)
+			r.Num = append(r.Num[:1], r.Num[2:]...)
+		}
+		rows = append(rows, r)
 	}
 	return rows
 }

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/price"
@@ -42,11 +42,11 @@ func (s *nodePoolsScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		switch {
 		case key.Matches(msg, keyEnter):
 			if id := s.selectedID(); id != "" {
-				return s, push(newNodeClaimsScreen(s.env, id))
+				return s, s.env.push(newNodeClaimsScreen(s.env, id))
 			}
 		case key.Matches(msg, keyYAML):
 			if rec := s.snap.PoolObjects[s.selectedID()]; rec != nil {
-				return s, push(newYAMLScreen(s.env, "nodepool/"+rec.np.Name, rec.raw, rec.np))
+				return s, s.env.push(newYAMLScreen(s.env, "nodepool/"+rec.np.Name, rec.raw, rec.np))
 			}
 		default:
 			return s, s.table.Update(msg)
@@ -54,7 +54,6 @@ func (s *nodePoolsScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 	}
 	return s, nil
 }
-
 
 func poolRows(snap *Snapshot) []Row {
 	rows := make([]Row, 0, len(snap.Pools))

@@ -50,20 +50,20 @@ func (s *pendingScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		}
 		var c tea.Cmd
 		if msg.err != nil {
-			c = status("simulation failed: "+firstLine(msg.err.Error()), true)
+			c = s.env.status("simulation failed: "+firstLine(msg.err.Error()), true)
 		}
 		return s, tea.Batch(c, s.maybeExplain())
 	case tea.KeyMsg:
 		switch {
 		case key.Matches(msg, keyEnter):
 			if id := s.selectedID(); id != "" {
-				return s, push(newTextScreen(id, s.explanationOf(id)))
+				return s, s.env.push(newTextScreen(id, s.explanationOf(id)))
 			}
 		case key.Matches(msg, keyYAML):
 			if id := s.selectedID(); id != "" && s.snap.store != nil {
 				ns, name, _ := strings.Cut(id, "/")
 				if p := s.snap.store.Pod(ns, name); p != nil {
-					return s, push(newYAMLScreen(s.env, "pod/"+id, nil, p))
+					return s, s.env.push(newYAMLScreen(s.env, "pod/"+id, nil, p))
 				}
 			}
 		default:
@@ -156,4 +156,3 @@ func (s *pendingScreen) explanationOf(id string) string {
 	}
 	return b.String()
 }
-

@@ -8,8 +8,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 	"github.com/go-logr/logr"
+	"github.com/muesli/termenv"
 	"k8s.io/klog/v2"
 
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/kube"
@@ -29,8 +29,8 @@ type RunOptions struct {
 	Start            string
 	// NoColor drops colours (NO_COLOR): bold, faint and reverse remain.
 	NoColor bool
-	In               io.Reader
-	Out              io.Writer
+	In      io.Reader
+	Out     io.Writer
 }
 
 // Run starts the informers and the program, and returns when the user quits or ctx ends.

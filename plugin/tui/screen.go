@@ -37,4 +37,6 @@ type env struct {
 	explain  Explainer
 	// explained caches the last simulation so that a new pending screen does not rerun it.
 	explained *explanation
+	// outbox holds the requests screens posted during the current Update.
+	outbox []tea.Msg
 }

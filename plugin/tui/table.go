@@ -17,6 +17,9 @@ type Column struct {
 	Max   int
 	Flex  bool
 	Right bool
+	// Optional columns are hidden, rightmost first, when the terminal is too narrow, as
+	// kubectl leaves out its wide columns.
+	Optional bool
 }
 
 // Row is one table row. Num holds a number per column to sort by; NaN sorts the column by text.
@@ -39,6 +42,7 @@ type Table struct {
 	rows    []Row
 	view    []int // indices of the filtered, sorted rows
 	widths  []int
+	hidden  []bool
 	natural []int
 	cursor  int
 	offset  int
@@ -56,7 +60,9 @@ type Table struct {
 
 // NewTable returns a table sorted by its first column.
 func NewTable(cols []Column, st *Styles, empty string) *Table {
-	return &Table{cols: cols, sortCol: 0, keys: newTableKeys(), styles: st, match: defaultMatch, empty: empty}
+	t := &Table{cols: cols, sortCol: 0, keys: newTableKeys(), styles: st, match: defaultMatch, empty: empty}
+	t.layout()
+	return t
 }
 
 func defaultMatch(r *Row, q string) bool { return strings.Contains(r.search, strings.ToLower(q)) }
@@ -201,14 +207,25 @@ func (t *Table) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, t.keys.Bottom):
 		t.cursor = len(t.view) - 1
 	case key.Matches(k, t.keys.Left):
-		t.selCol = (t.selCol + len(t.cols) - 1) % len(t.cols)
+		t.moveColumn(-1)
 	case key.Matches(k, t.keys.Right):
-		t.selCol = (t.selCol + 1) % len(t.cols)
+		t.moveColumn(1)
 	case key.Matches(k, t.keys.Sort):
 		t.SortBy(t.selCol)
 	}
 	t.clamp()
 	return nil
+}
+
+// moveColumn selects the next shown column in the direction, wrapping around.
+func (t *Table) moveColumn(dir int) {
+	n := len(t.cols)
+	for i := 0; i < n; i++ {
+		t.selCol = (t.selCol + dir + n) % n
+		if !t.hidden[t.selCol] {
+			return
+		}
+	}
 }
 
 func (t *Table) bodyHeight() int {
@@ -241,7 +258,8 @@ func (t *Table) clamp() {
 func (t *Table) layout() {
 	n := len(t.cols)
 	t.widths = make([]int, n)
-	total := 2 // the selection marker
+	t.hidden = make([]bool, n)
+	total := 1 // the selection marker, less the last separator
 	for i, c := range t.cols {
 		w := 1
 		if i < len(t.natural) {
@@ -256,22 +274,36 @@ func (t *Table) layout() {
 	if t.width <= 0 {
 		return
 	}
+	// Optional columns go before any other loses width: a truncated name is worse than a
+	// missing zone.
 	over := total - t.width
-	for pass := 0; pass < 2 && over > 0; pass++ {
-		for i := n - 1; i >= 0 && over > 0; i-- {
-			if pass == 0 && !t.cols[i].Flex {
-				continue
-			}
+	for i := n - 1; i >= 0 && over > 0; i-- {
+		if t.cols[i].Optional {
+			t.hidden[i] = true
+			over -= t.widths[i] + 1
+		}
+	}
+	t.shrink(&over, true)
+	t.shrink(&over, false)
+}
+
+// shrink takes width from the flex columns only, or from any, rightmost first.
+func (t *Table) shrink(over *int, flexOnly bool) {
+	for i := len(t.cols) - 1; i >= 0 && *over > 0; i-- {
+		if t.hidden[i] || (flexOnly && !t.cols[i].Flex) {
+			continue
+		}
+		{
 			min := utf8.RuneCountInString(t.cols[i].Title)
 			if min < 4 {
 				min = 4
 			}
 			if give := t.widths[i] - min; give > 0 {
-				if give > over {
-					give = over
+				if give > *over {
+					give = *over
 				}
 				t.widths[i] -= give
-				over -= give
+				*over -= give
 			}
 		}
 	}
@@ -281,7 +313,15 @@ func (t *Table) layout() {
 func (t *Table) View() string {
 	var b strings.Builder
 	b.WriteString("  ")
+	first := true
 	for i, c := range t.cols {
+		if t.hidden[i] {
+			continue
+		}
+		if !first {
+			b.WriteByte(' ')
+		}
+		first = false
 		title := c.Title
 		if i == t.sortCol {
 			if t.desc {
@@ -297,9 +337,6 @@ func (t *Table) View() string {
 		default:
 			b.WriteString(t.styles.TableHead.Render(cell))
 		}
-		if i < len(t.cols)-1 {
-			b.WriteByte(' ')
-		}
 	}
 	if len(t.view) == 0 {
 		b.WriteString("\n  " + t.styles.Dim.Render(t.empty))
@@ -314,14 +351,17 @@ func (t *Table) View() string {
 		r := &t.rows[t.view[i]]
 		line.Reset()
 		for c := range t.cols {
+			if t.hidden[c] {
+				continue
+			}
+			if line.Len() > 0 {
+				line.WriteByte(' ')
+			}
 			cell := ""
 			if c < len(r.Cells) {
 				cell = r.Cells[c]
 			}
 			line.WriteString(pad(cell, t.widths[c], t.cols[c].Right))
-			if c < len(t.cols)-1 {
-				line.WriteByte(' ')
-			}
 		}
 		b.WriteByte('\n')
 		if i == t.cursor {
