@@ -36,7 +36,8 @@ func newCreateEC2NodeClassCommand(d *deps) *cobra.Command {
 		Short: "Create an EC2NodeClass that discovers the cluster's subnets and security groups by tag",
 		Long: `Create an EC2NodeClass whose subnet and security group selectors match the tag
 karpenter.sh/discovery=<cluster-name> (as Karpenter's getting-started guide tags them), with an AMI
-alias and the nodes' IAM role. It is checked against the EC2NodeClass CRD's rules before it is sent.`,
+alias and the nodes' IAM role. It is checked against the EC2NodeClass CRD's rules before it is sent.
+As with kubectl create, -o yaml without --dry-run creates it; --dry-run=client prints it only.`,
 		Example: createEC2NodeClassExample,
 		Args:    exactlyOneName("ec2nodeclass"),
 		RunE: func(cmd *cobra.Command, args []string) error {

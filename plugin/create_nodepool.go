@@ -18,7 +18,7 @@ const createNodePoolExample = `  # On-demand amd64 c/m/r instances (the default 
   # Spot first with on-demand fallback, in two zones, at most 200 CPUs
   kubectl karpenter create nodepool batch --preset spot-first --zones us-east-1a,us-east-1b --cpu-limit 200
 
-  # Tainted GPU nodes; print the manifest instead of creating it
+  # Tainted GPU nodes; print the manifest instead of creating it (-o yaml alone creates it)
   kubectl karpenter create nodepool gpu --preset gpu --dry-run=client -o yaml
 
   # Let the API server validate and default it without creating it
@@ -44,6 +44,11 @@ func newCreateNodePoolCommand(d *deps) *cobra.Command {
 		Long: `Create a NodePool. The preset gives every field a value; the flags override it. The NodePool is
 checked against the NodePool CRD's OpenAPI schema and CEL rules before anything is sent, and each
 error names the flag to change. A warning says when the EC2NodeClass it references does not exist.
+
+As with kubectl create, -o yaml|json prints the NodePool the API server created: without
+--dry-run the NodePool is created. To print it without creating anything, add --dry-run=client
+(nothing is sent) or --dry-run=server (the API server validates and defaults it, and keeps
+nothing).
 
 Presets:
 ` + manifest.PresetHelp(),

@@ -148,6 +148,12 @@ type NotFoundError struct {
 	Err      error
 }
 
-func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.Resource, e.Name) }
+func (e *NotFoundError) Error() string {
+	list := "kubectl get " + e.Resource.String()
+	if e.Resource == NodePools.GroupResource() || e.Resource == NodeClaims.GroupResource() {
+		list = "kubectl karpenter get " + e.Resource.Resource
+	}
+	return fmt.Sprintf("%s %q not found; list them with: %s", e.Resource, e.Name, list)
+}
 
 func (e *NotFoundError) Unwrap() error { return e.Err }
