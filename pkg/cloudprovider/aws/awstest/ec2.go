@@ -73,8 +73,9 @@ type filter struct {
 
 // filtersOf reads Filter.N; values may use EC2's wildcards * and ?.
 func filtersOf(p params) []filter {
-	var out []filter
-	for _, f := range p.list("Filter") {
+	list := p.list("Filter")
+	out := make([]filter, 0, len(list))
+	for _, f := range list {
 		fl := filter{name: f.get("Name"), raw: f.strings("Value")}
 		for _, v := range fl.raw {
 			re := regexp.QuoteMeta(v)

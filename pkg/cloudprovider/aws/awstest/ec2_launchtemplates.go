@@ -86,11 +86,11 @@ func (s *Server) createLaunchTemplate(p params) (ec2Body, error) {
 		InstanceTags: tagSpecs(d, "TagSpecification", "instance"),
 		CreateTime:   time.Now().UTC(),
 	}
-	if hops, err := d.int("MetadataOptions.HttpPutResponseHopLimit", 0); err != nil {
+	hops, err := d.int("MetadataOptions.HttpPutResponseHopLimit", 0)
+	if err != nil {
 		return nil, invalidParameter("%v", err)
-	} else {
-		lt.MetadataOptions.HTTPPutResponseHopLimit = int32(hops)
 	}
+	lt.MetadataOptions.HTTPPutResponseHopLimit = int32(hops)
 	for _, bd := range d.list("BlockDeviceMapping") {
 		dev := BlockDevice{DeviceName: bd.get("DeviceName"), VolumeType: bd.get("Ebs.VolumeType"), KMSKeyID: bd.get("Ebs.KmsKeyId"),
 			Encrypted: bd.get("Ebs.Encrypted") == "true", DeleteOnTermination: bd.get("Ebs.DeleteOnTermination") == "true"}

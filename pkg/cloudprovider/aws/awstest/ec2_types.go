@@ -24,6 +24,9 @@ func (s *Server) seedCatalog() {
 	s.sortTypes()
 }
 
+// gpuManufacturers spells the catalog's manufacturers as EC2 does.
+var gpuManufacturers = map[string]string{"nvidia": "NVIDIA", "amd": "AMD", "habana": "Habana", "": ""}
+
 // CatalogInstanceType describes a catalog type as DescribeInstanceTypes would.
 func CatalogInstanceType(name string) (InstanceType, bool) {
 	t, ok := catalog.Lookup(name)
@@ -42,7 +45,7 @@ func fromCatalog(t catalog.Type) InstanceType {
 	it := InstanceType{
 		Name: t.Name, Architectures: []string{arch}, VCPU: int32(t.VCPU), MemoryMiB: int64(t.MemoryMiB),
 		MaxENIs: enis, IPv4PerENI: ips, Hypervisor: t.Hypervisor, BareMetal: strings.Contains(t.Size, "metal"),
-		GPUName: t.GPUName, GPUManufacturer: t.GPUManufacturer, GPUCount: int32(t.GPUCount), GPUMemoryMiB: int32(t.GPUMemoryMiB),
+		GPUName: t.GPUName, GPUManufacturer: gpuManufacturers[t.GPUManufacturer], GPUCount: int32(t.GPUCount), GPUMemoryMiB: int32(t.GPUMemoryMiB),
 		LocalNVMeGiB: int64(t.LocalNVMeGiB), SupportedUsageClass: []string{CapacityOnDemand, CapacitySpot},
 	}
 	if t.NetworkBandwidthMbps > 0 {

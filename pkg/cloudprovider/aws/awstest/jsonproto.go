@@ -1,6 +1,7 @@
 package awstest
 
 import (
+	"errors"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -71,12 +72,10 @@ type jsonError struct {
 }
 
 func writeJSONError(w http.ResponseWriter, contentType, prefix string, err error) {
-	var ae *apiError
-	queryCode := ""
-	if je, ok := err.(*jsonError); ok {
+	ae, queryCode := asAPIError(err), ""
+	var je *jsonError
+	if errors.As(err, &je) {
 		ae, queryCode = &je.apiError, je.queryCode
-	} else {
-		ae = asAPIError(err)
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("X-Amzn-ErrorType", ae.code)

@@ -1,6 +1,7 @@
 package awstest
 
 import (
+	"errors"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -188,8 +189,13 @@ func writeEC2Error(w http.ResponseWriter, reqID string, err error) {
 }
 
 func asAPIError(err error) *apiError {
-	if ae, ok := err.(*apiError); ok {
+	var ae *apiError
+	if errors.As(err, &ae) {
 		return ae
+	}
+	var je *jsonError
+	if errors.As(err, &je) {
+		return &je.apiError
 	}
 	return &apiError{status: http.StatusInternalServerError, code: "InternalError", message: err.Error()}
 }
