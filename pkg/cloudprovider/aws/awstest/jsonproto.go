@@ -1,9 +1,9 @@
 package awstest
 
 import (
-	"errors"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 )

@@ -1,8 +1,8 @@
 package awstest
 
 import (
-	"errors"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
