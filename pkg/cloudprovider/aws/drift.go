@@ -25,9 +25,12 @@ const (
 // which. A NodeClaim not launched yet, an instance gone, or a class not resolved cannot be
 // judged and is not drifted.
 func (p *Provider) IsDrifted(ctx context.Context, nodeClaim *karpv1.NodeClaim) (cloudprovider.DriftReason, error) {
+	if nodeClaim.Status.ProviderID == "" {
+		return "", nil
+	}
 	_, instanceID, err := ParseProviderID(nodeClaim.Status.ProviderID)
 	if err != nil {
-		return "", nil
+		return "", fmt.Errorf("checking NodeClaim %s for drift: %w", nodeClaim.Name, err)
 	}
 	nc, err := p.nodeClassFor(ctx, nodeClaim.Spec.NodeClassRef, "NodeClaim "+nodeClaim.Name)
 	if err != nil {
