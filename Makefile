@@ -50,7 +50,7 @@ verify: $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## gofmt, go vet, golangci-lint, gene
 	@go mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
 
 .PHONY: test
-test: verify cluster-binaries ## verify, then unit + integration + end-to-end tests with -race
+test: verify cluster-binaries krew-tools ## verify, then unit + integration + end-to-end tests with -race
 	go test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$(go list $(PKGS) | grep -v /test/e2e)
 	@# The end-to-end suite runs alone: each test drives a whole control plane and the agent, and
 	@# on two cores they would otherwise compete with the other packages for the scheduler's time.
@@ -70,6 +70,10 @@ release: ## Build the plugin's release archives into dist/ and write their sha25
 	hack/release.sh $(VERSION)
 
 ##@ Local control plane
+.PHONY: krew-tools
+krew-tools: ## Build krew and validate-krew-manifest for the krew tests (own module, cached)
+	hack/tools/krew/build.sh >/dev/null
+
 .PHONY: cluster-binaries
 cluster-binaries: ## Build etcd, kube-apiserver, kube-scheduler, kube-controller-manager, kubectl and KWOK (cached)
 	hack/controlplane/build.sh all

@@ -16,11 +16,14 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/controlplane"
 )
 
 // krewPlugin mirrors krew's index.Plugin (krew.googlecontainertools.github.com/v1alpha2).
 // Decoding is strict, so a misspelled or unknown field fails as krew's validation would.
-// sigs.k8s.io/krew itself cannot be a dependency: its go.mod drags client-go back to v11.
+// sigs.k8s.io/krew itself is no dependency of this module (its go.mod would pull in an older
+// client-go): TestReleaseScript runs krew's own tools, built from hack/tools/krew.
 type krewPlugin struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
@@ -126,30 +129,44 @@ func TestKrewManifest(t *testing.T) {
 	}
 }
 
-// hack/release.sh builds an archive with the binary and LICENSE and writes its sha256 into the
-// manifest. One platform (this machine's) keeps the test to one build.
-func TestReleaseScript(t *testing.T) {
+// release is one run of hack/release.sh for this machine's platform, as `make release` runs
+// it, into a temporary dist directory and a copy of krew.yaml.
+type release struct {
+	root, dist, manifest, archive, platform string
+}
+
+// buildRelease runs hack/release.sh v9.8.7 for this machine's platform only (one build keeps
+// the test short).
+func buildRelease(t *testing.T) release {
+	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dist, manifest := t.TempDir(), filepath.Join(t.TempDir(), "krew.yaml")
+	r := release{root: root, dist: t.TempDir(), manifest: filepath.Join(t.TempDir(), "krew.yaml"), platform: runtime.GOOS + "/" + runtime.GOARCH}
 	data, err := os.ReadFile(filepath.Join(root, "krew.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(manifest, data, 0o644); err != nil {
+	if err := os.WriteFile(r.manifest, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	platform := runtime.GOOS + "/" + runtime.GOARCH
 	cmd := exec.Command("bash", filepath.Join(root, "hack", "release.sh"), "v9.8.7")
-	cmd.Env = append(os.Environ(), "PLATFORMS="+platform, "DIST="+dist, "KREW_MANIFEST="+manifest)
+	cmd.Env = append(os.Environ(), "PLATFORMS="+r.platform, "DIST="+r.dist, "KREW_MANIFEST="+r.manifest)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("release.sh: %v\n%s", err, out)
 	}
-	archive := filepath.Join(dist, "kubectl-karpenter_"+runtime.GOOS+"_"+runtime.GOARCH+".tar.gz")
+	r.archive = filepath.Join(r.dist, "kubectl-karpenter_"+runtime.GOOS+"_"+runtime.GOARCH+".tar.gz")
+	return r
+}
+
+// hack/release.sh builds an archive with the binary and LICENSE and writes its sha256 into the
+// manifest; krew's own validator accepts the manifest, and krew installs the plugin from it.
+func TestReleaseScript(t *testing.T) {
+	rel := buildRelease(t)
+	archive, platform := rel.archive, rel.platform
 	sum := sha256File(t, archive)
-	p := readKrewManifest(t, manifest)
+	p := readKrewManifest(t, rel.manifest)
 	if p.Spec.Version != "v9.8.7" {
 		t.Errorf("version = %s, want v9.8.7", p.Spec.Version)
 	}
@@ -162,7 +179,7 @@ func TestReleaseScript(t *testing.T) {
 			t.Errorf("%s: sha256 %s, want the archive's %s", key, pl.Sha256, sum)
 		}
 	}
-	sums, err := os.ReadFile(filepath.Join(dist, "sha256sums.txt"))
+	sums, err := os.ReadFile(filepath.Join(rel.dist, "sha256sums.txt"))
 	if err != nil || !strings.Contains(string(sums), sum) {
 		t.Errorf("sha256sums.txt = %q (%v), want %s", sums, err, sum)
 	}
@@ -170,6 +187,93 @@ func TestReleaseScript(t *testing.T) {
 	out, err := exec.Command(bin, "version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "kubectl-karpenter v9.8.7 ") {
 		t.Errorf("the released binary's version: %q, %v", out, err)
+	}
+
+	tools := krewTools(t)
+	t.Run("validate-krew-manifest", func(t *testing.T) {
+		for name, manifest := range map[string]string{"krew.yaml": filepath.Join(rel.root, "krew.yaml"), "the released manifest": rel.manifest} {
+			validateKrewManifest(t, tools, name, manifest)
+		}
+	})
+	t.Run("krew install", func(t *testing.T) {
+		krewInstall(t, tools, rel)
+	})
+}
+
+// krewTools builds (once, cached by version) krew and validate-krew-manifest from their own
+// module, hack/tools/krew, and returns their directory. Without them the test skips, unless CI
+// is set: there a missing tool is a failure.
+func krewTools(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", filepath.Join(root, "hack", "tools", "krew", "build.sh"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := "building krew with hack/tools/krew/build.sh (make krew-tools): " + err.Error() + "\n" + stderr.String()
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// validateKrewManifest runs krew's validator, which wants the file named after the plugin.
+func validateKrewManifest(t *testing.T, tools, name, manifest string) {
+	t.Helper()
+	data, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := filepath.Join(t.TempDir(), "karpenter.yaml")
+	if err := os.WriteFile(named, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(tools, "validate-krew-manifest"), "-manifest", named, "-skip-install").CombinedOutput()
+	if err != nil {
+		t.Errorf("validate-krew-manifest -skip-install rejects %s: %v\n%s", name, err, out)
+	}
+}
+
+// krewInstall installs the release archive with `kubectl krew install` into a temporary
+// KREW_ROOT, then runs `kubectl karpenter version` through kubectl's plugin lookup.
+func krewInstall(t *testing.T, tools string, rel release) {
+	t.Helper()
+	kubectl := controlplane.RequireAssets(t).Kubectl
+	bin, krewRoot := t.TempDir(), t.TempDir()
+	// kubectl finds krew as the plugin kubectl-krew on the PATH.
+	if err := os.Symlink(filepath.Join(tools, "krew"), filepath.Join(bin, "kubectl-krew")); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(),
+		"KREW_ROOT="+krewRoot,
+		"KREW_NO_UPGRADE_CHECK=1",
+		"PATH="+strings.Join([]string{bin, filepath.Join(krewRoot, "bin"), filepath.Dir(kubectl)}, string(os.PathListSeparator)),
+	)
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(kubectl, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	if out := run("krew", "install", "--manifest="+rel.manifest, "--archive="+rel.archive); !strings.Contains(out, "Installed plugin: karpenter") {
+		t.Errorf("kubectl krew install said:\n%s", out)
+	}
+	if out := run("karpenter", "version"); !strings.HasPrefix(out, "kubectl-karpenter v9.8.7 ") {
+		t.Errorf("kubectl karpenter version after krew install: %q", out)
+	}
+	// krew list would need the plugin index from the network; its receipt is what it reads.
+	if _, err := os.Stat(filepath.Join(krewRoot, "receipts", "karpenter.yaml")); err != nil {
+		t.Errorf("krew wrote no receipt for karpenter: %v", err)
 	}
 }
 
