@@ -145,7 +145,7 @@ func parseHealth(ev Event, env envelope) (Event, error) {
 		}
 	}
 	if len(ev.InstanceIDs) == 0 {
-		return Event{}, fmt.Errorf("Health event %s (%s) names no instance", env.ID, d.EventTypeCode)
+		return Event{}, fmt.Errorf("the AWS Health event %s (%s) names no instance", env.ID, d.EventTypeCode)
 	}
 	ev.Kind = cloudprovider.InterruptionScheduled
 	ev.Message = "AWS Health scheduled " + d.EventTypeCode
