@@ -163,10 +163,13 @@ func templateData(s templateSpec) *ec2types.RequestLaunchTemplateData {
 		},
 		Monitoring:          &ec2types.LaunchTemplatesMonitoringRequest{Enabled: aws.Bool(s.Monitoring)},
 		BlockDeviceMappings: blockDevices(s.Devices),
-		TagSpecifications: []ec2types.LaunchTemplateTagSpecificationRequest{{
-			ResourceType: ec2types.ResourceTypeVolume,
-			Tags:         ec2Tags(s.Tags),
-		}},
+		// What a fleet creates besides the instance carries the cluster's tags too, so that the
+		// IAM policy's aws:RequestTag conditions hold for every resource of the launch.
+		TagSpecifications: []ec2types.LaunchTemplateTagSpecificationRequest{
+			{ResourceType: ec2types.ResourceTypeVolume, Tags: ec2Tags(s.Tags)},
+			{ResourceType: ec2types.ResourceTypeNetworkInterface, Tags: ec2Tags(s.Tags)},
+			{ResourceType: ec2types.ResourceTypeSpotInstancesRequest, Tags: ec2Tags(s.Tags)},
+		},
 	}
 	if s.PublicIP != nil {
 		// A public IP setting needs an explicit primary interface, and then the security groups
