@@ -29,6 +29,7 @@ const (
 	ReasonNodeClassNotReady         = "NodeClassNotReady"
 	ReasonInvalidNodePool           = "InvalidNodePool"
 	ReasonInterrupted               = "Interrupted"
+	ReasonRebalanceRecommendation   = "RebalanceRecommendation"
 	ReasonScalingPolicy             = "ScalingPolicy"
 	ReasonOrphanedInstanceDeleted   = "OrphanedInstanceDeleted"
 	ReasonUnconsolidatable          = "Unconsolidatable"

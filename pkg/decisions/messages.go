@@ -179,6 +179,15 @@ func Interrupted(obj runtime.Object, kind, detail string) Decision {
 		Message: truncate(fmt.Sprintf("%s: %s; draining and replacing the node", kind, detail))}
 }
 
+// RebalanceRecommendation records that the cloud warned of a raised interruption risk. As in
+// upstream Karpenter, that is information only: the node keeps running until an actual
+// interruption notice, because acting on every recommendation would churn nodes that are never
+// reclaimed.
+func RebalanceRecommendation(obj runtime.Object, detail string) Decision {
+	return Decision{Object: obj, Type: Normal, Reason: ReasonRebalanceRecommendation,
+		Message: truncate(detail + "; no action taken, the node keeps running until an interruption notice")}
+}
+
 // OrphanedInstanceDeleted records that an instance with no NodeClaim was terminated.
 func OrphanedInstanceDeleted(obj runtime.Object, providerID string) Decision {
 	return Decision{Object: obj, Type: Normal, Reason: ReasonOrphanedInstanceDeleted,

@@ -107,3 +107,13 @@ func TestRenewedDecisionsDedupeUntilTheyChange(t *testing.T) {
 		t.Errorf("a changed explanation must be recorded: keys %q and %q", a.DedupeKey, b.DedupeKey)
 	}
 }
+
+func TestRebalanceRecommendationSaysNothingHappens(t *testing.T) {
+	d := RebalanceRecommendation(&corev1.Node{}, "EC2 recommends rebalancing spot instance i-0abc")
+	if d.Reason != ReasonRebalanceRecommendation || d.Type != Normal {
+		t.Fatalf("reason/type = %s/%s", d.Reason, d.Type)
+	}
+	if !strings.Contains(d.Message, "i-0abc") || !strings.Contains(d.Message, "no action") || strings.Contains(d.Message, "draining") {
+		t.Errorf("message %q should name the instance and say that nothing is done", d.Message)
+	}
+}

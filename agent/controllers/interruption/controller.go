@@ -1,7 +1,9 @@
 // Package interruption acts on the notices a cloud sends before it takes an instance back (a
-// spot interruption, a scheduled retirement): it records an Interrupted Event on the NodeClaim and
-// its Node and deletes the NodeClaim, so that the termination path drains the node while there is
-// still time and the provisioner replaces the capacity.
+// spot interruption, a scheduled retirement, an instance stopping or terminated): it records an
+// Interrupted Event on the NodeClaim and its Node and deletes the NodeClaim, so that the
+// termination path drains the node while there is still time and the provisioner replaces the
+// capacity. A rebalance recommendation only warns that the risk of an interruption rose: like
+// upstream Karpenter, it records a RebalanceRecommendation Event and leaves the node alone.
 //
 // It runs only with a CloudProvider that implements cloudprovider.InterruptionSource, as a
 // manager Runnable that only the leader runs: two replicas must not both act on a notice.
@@ -131,6 +133,10 @@ func (c *Controller) handle(ctx context.Context, log logr.Logger, n cloudprovide
 	if err != nil {
 		return err
 	}
+	if n.Kind == cloudprovider.InterruptionRebalance {
+		c.recordRebalance(log, nc, node, n)
+		return nil
+	}
 	if err := c.setDisruptionReason(ctx, nc, n); err != nil {
 		return err
 	}
@@ -148,6 +154,17 @@ func (c *Controller) handle(ctx context.Context, log logr.Logger, n cloudprovide
 	}
 	log.Info("deleted the NodeClaim of an interrupted instance", "nodeclaim", nc.Name, "node", nodeName, "message", n.Message)
 	return nil
+}
+
+// recordRebalance publishes a rebalance recommendation on the NodeClaim and its Node, if any.
+func (c *Controller) recordRebalance(log logr.Logger, nc *karpv1.NodeClaim, node *corev1.Node, n cloudprovider.Interruption) {
+	c.recorder.Publish(decisions.RebalanceRecommendation(nc, n.Message))
+	nodeName := ""
+	if node != nil {
+		c.recorder.Publish(decisions.RebalanceRecommendation(node, n.Message))
+		nodeName = node.Name
+	}
+	log.Info("recorded a rebalance recommendation; the node keeps running", "nodeclaim", nc.Name, "node", nodeName, "message", n.Message)
 }
 
 // nodeClaimFor finds the NodeClaim with the provider ID in the cache; nil when none has it.

@@ -179,6 +179,36 @@ func TestInterruptedNodeClaimIsDeletedWithEvents(t *testing.T) {
 	}
 }
 
+func TestRebalanceRecommendationOnlyRecordsEvents(t *testing.T) {
+	e, cp, rec := setup(t)
+	nc, node := e.newNode(t, "rebalanced")
+	interrupted, _ := e.newNode(t, "interrupted-after")
+
+	cp.notices <- cloudprovider.Interruption{ProviderID: nc.Status.ProviderID, Kind: cloudprovider.InterruptionRebalance, Message: "EC2 recommends rebalancing spot instance i-rebalanced"}
+	// Notices are handled in order, so once the next one has deleted its NodeClaim the rebalance
+	// recommendation has been fully handled.
+	cp.notices <- cloudprovider.Interruption{ProviderID: interrupted.Status.ProviderID, Kind: cloudprovider.InterruptionSpot, Message: "spot interruption"}
+	eventually(t, "the interrupted nodeclaim to be deleted", func() bool { return e.deleting(t, interrupted) })
+
+	if e.deleting(t, nc) {
+		t.Fatal("a rebalance recommendation deleted the NodeClaim")
+	}
+	got := &karpv1.NodeClaim{}
+	if err := e.direct.Get(e.ctx, client.ObjectKeyFromObject(nc), got); err != nil {
+		t.Fatal(err)
+	}
+	if r := meta.FindStatusCondition(got.Status.Conditions, karpv1.ConditionTypeDisruptionReason); r != nil {
+		t.Errorf("a rebalance recommendation set DisruptionReason %+v", r)
+	}
+	a, b := rec.messages(decisions.ReasonRebalanceRecommendation, nc), rec.messages(decisions.ReasonRebalanceRecommendation, node)
+	if len(a) != 1 || len(b) != 1 || !strings.Contains(a[0], "i-rebalanced") || a[0] != b[0] {
+		t.Errorf("RebalanceRecommendation Events: nodeclaim %q, node %q; want one each naming the instance", a, b)
+	}
+	if m := rec.messages(decisions.ReasonInterrupted, nc); len(m) != 0 {
+		t.Errorf("Interrupted Events for a rebalance recommendation: %q", m)
+	}
+}
+
 func TestUnknownProviderIDIsIgnored(t *testing.T) {
 	e, cp, rec := setup(t)
 	nc, _ := e.newNode(t, "known")
