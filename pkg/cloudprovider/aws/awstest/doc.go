@@ -71,6 +71,9 @@
 //   - FailWith(action, status, n): the next n calls fail with HTTP status (500, 503, ...) and the
 //     service's InternalError / ServiceUnavailable error.
 //   - SendRawMessage: put any body, malformed or not, on a queue.
+//   - SendSpotInterruption, SendRebalanceRecommendation, SendStateChange, SendScheduledChange:
+//     put the EventBridge events of interruption handling on a queue, shaped as AWS delivers
+//     them (SetInstanceState changes the instance itself).
 //
 // Everything is safe for concurrent use.
 package awstest

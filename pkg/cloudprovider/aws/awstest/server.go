@@ -1,7 +1,6 @@
 package awstest
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -160,5 +159,3 @@ func (s *Server) requestID() string {
 	s.seq++
 	return fmt.Sprintf("00000000-0000-4000-8000-%012x", s.seq)
 }
-
-var _ = context.Background

@@ -227,3 +227,25 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+// The test server's event helpers and this package agree on the message shapes.
+func TestEventsFromTheTestServer(t *testing.T) {
+	h := start(t, nil)
+	send := []func() (string, error){
+		func() (string, error) { return h.srv.SendSpotInterruption("cluster", "i-0aaa") },
+		func() (string, error) { return h.srv.SendRebalanceRecommendation("cluster", "i-0bbb") },
+		func() (string, error) { return h.srv.SendStateChange("cluster", "i-0ccc", "terminated") },
+		func() (string, error) { return h.srv.SendScheduledChange("cluster", "i-0ddd") },
+	}
+	for _, f := range send {
+		if _, err := f(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []cloudprovider.InterruptionKind{cloudprovider.InterruptionSpot, cloudprovider.InterruptionRebalance,
+		cloudprovider.InterruptionStateChange, cloudprovider.InterruptionScheduled} {
+		if got := h.next(t); got.Kind != want {
+			t.Errorf("got %+v, want %s", got, want)
+		}
+	}
+}
