@@ -181,7 +181,7 @@ func newAWSProvider(ctx context.Context, o *Options, mgr ctrl.Manager, clk clock
 	if err != nil {
 		return nil, err
 	}
-	p := awsprovider.New(cfg, mgr.GetClient(), clk, awsprovider.Options{
+	p, err := awsprovider.New(cfg, mgr.GetClient(), clk, awsprovider.Options{
 		ClusterName:       o.ClusterName,
 		ClusterEndpoint:   o.ClusterEndpoint,
 		ClusterCABundle:   ca,
@@ -189,6 +189,9 @@ func newAWSProvider(ctx context.Context, o *Options, mgr ctrl.Manager, clk clock
 		InterruptionQueue: o.InterruptionQueue,
 		Logger:            ctrl.Log.WithName(awsprovider.Name),
 	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the AWS provider: %w", err)
+	}
 	return p, nil
 }
 

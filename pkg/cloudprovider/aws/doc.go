@@ -35,4 +35,11 @@
 // karpenter.sh/nodepool, karpenter.sh/nodeclaim and karpenter.k8s.aws/ec2nodeclass, plus the
 // node class's tags; Get, List and Delete find them by those tags. Provider IDs are
 // aws:///<zone>/<instance-id>.
+//
+// # Interruption
+//
+// With Options.InterruptionQueue the provider is a cloudprovider.InterruptionSource that
+// delegates to package interruption (the SQS poller): it resolves the instances of each event to
+// provider IDs (instances of other clusters are ignored) and, on a spot interruption warning,
+// marks that instance type and zone unavailable as spot before the replacement is planned.
 package aws

@@ -40,11 +40,16 @@ func newEnv(t *testing.T) *env {
 		kube: fake.NewClientBuilder().WithScheme(scheme.New()).WithStatusSubresource(&ec2v1.EC2NodeClass{}).Build(),
 		clk:  clocktesting.NewFakeClock(time.Now()),
 	}
-	e.p = New(srv.Config(), e.kube, e.clk, Options{
-		ClusterName:     testCluster,
-		ClusterEndpoint: "https://api.test.example.com",
-		ClusterCABundle: []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+	p, err := New(srv.Config(), e.kube, e.clk, Options{
+		ClusterName:       testCluster,
+		ClusterEndpoint:   "https://api.test.example.com",
+		ClusterCABundle:   []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+		InterruptionQueue: testCluster,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.p = p
 	return e
 }
 

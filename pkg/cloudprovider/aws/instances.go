@@ -135,10 +135,15 @@ func (p *Provider) describeInstance(ctx context.Context, instanceID string) (*ec
 	return nil, nil
 }
 
+// owned reports an instance this cluster's agent launched for a NodeClaim.
+func (p *Provider) owned(inst *ec2types.Instance) bool {
+	tags := tagMap(inst.Tags)
+	return tags[tagClusterPref+p.opts.ClusterName] == "owned" && tags[tagNodeClaim] != ""
+}
+
 // live reports an instance this cluster's agent launched that is not going away.
 func (p *Provider) live(inst *ec2types.Instance) bool {
-	tags := tagMap(inst.Tags)
-	if tags[tagClusterPref+p.opts.ClusterName] != "owned" || tags[tagNodeClaim] == "" {
+	if !p.owned(inst) {
 		return false
 	}
 	if inst.State == nil {

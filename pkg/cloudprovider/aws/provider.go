@@ -14,6 +14,7 @@ import (
 	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/aws/interruption"
 )
 
 // Name is what Provider.Name returns, and the scheme of its provider IDs.
@@ -89,7 +90,7 @@ type Provider struct {
 	types         *typeCache
 	prices        *priceCache
 	templates     *templateCache
-	interruptions interruptionSource
+	interruptions *interruption.Source
 }
 
 var (
@@ -98,8 +99,9 @@ var (
 )
 
 // New returns the provider. cfg is the AWS configuration (see LoadConfig); kube reads the
-// EC2NodeClasses, whose status the agent's node class controller keeps resolved.
-func New(cfg aws.Config, kube client.Client, clk clock.Clock, opts Options) *Provider {
+// EC2NodeClasses, whose status the agent's node class controller keeps resolved. It makes no
+// AWS call: the interruption queue is polled once the agent asks for Interruptions.
+func New(cfg aws.Config, kube client.Client, clk clock.Clock, opts Options) (*Provider, error) {
 	opts = opts.withDefaults(clk)
 	p := &Provider{
 		kube:        kube,
@@ -116,7 +118,11 @@ func New(cfg aws.Config, kube client.Client, clk clock.Clock, opts Options) *Pro
 	}
 	p.types = newTypeCache(clk, opts.InstanceTypesTTL)
 	p.prices = newPriceCache(clk, opts.PricingTTL)
-	return p
+	var err error
+	if p.interruptions, err = p.newInterruptionSource(cfg); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Name is "aws".
