@@ -211,12 +211,17 @@ func TestRebalanceRecommendationOnlyRecordsEvents(t *testing.T) {
 
 func TestUnknownProviderIDIsIgnored(t *testing.T) {
 	e, cp, rec := setup(t)
-	nc, _ := e.newNode(t, "known")
+	nc, node := e.newNode(t, "known")
 
 	cp.notices <- cloudprovider.Interruption{ProviderID: "fake:///test-zone-a/i-nobody", Kind: cloudprovider.InterruptionSpot, Message: "who?"}
 	// The loop goes on to the next notice.
 	cp.notices <- cloudprovider.Interruption{ProviderID: nc.Status.ProviderID, Kind: cloudprovider.InterruptionScheduled, Message: "retirement"}
 	eventually(t, "the known nodeclaim to be deleted", func() bool { return e.deleting(t, nc) })
+	// The Events follow the deletion; notices are handled in order, so once the known instance's
+	// are in, the unknown one's would be too.
+	eventually(t, "Interrupted Events on the known NodeClaim and Node", func() bool {
+		return len(rec.messages(decisions.ReasonInterrupted, nc)) == 1 && len(rec.messages(decisions.ReasonInterrupted, node)) == 1
+	})
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if len(rec.ds) != 2 { // the known NodeClaim and its Node
