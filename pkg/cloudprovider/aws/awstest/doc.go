@@ -23,8 +23,8 @@
 // with the accessors, which return copies:
 //
 //   - seed: SeedCluster, AddSubnet, AddSecurityGroup, AddImage, SetParameter, SetInstanceTypes,
-//     SetOfferings, SetOnDemandPrice, SetSpotPrice, AddInstance, AddRole, CreateQueue,
-//     SendMessage, SendRawMessage; change: SetInstanceState, DeleteSubnet,
+//     SetOfferings, SetOnDemandPrice, SetSpotPrice, AddInstance, AddRole, AddInstanceProfile,
+//     CreateQueue, SendMessage, SendRawMessage; change: SetInstanceState, DeleteSubnet,
 //     DeleteSecurityGroup, DeleteImage, DeleteParameter.
 //   - read: Instances, Instance, LaunchTemplates, Fleets, InstanceProfiles, Messages,
 //     Calls, ResetCalls.

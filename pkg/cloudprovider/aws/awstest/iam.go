@@ -26,6 +26,26 @@ func (s *Server) AddRole(r Role) Role {
 	return r
 }
 
+// AddInstanceProfile adds an instance profile, as one created outside the agent, filling in an
+// empty path ("/"), ARN and ID. Roles must name roles added with AddRole to be reported.
+func (s *Server) AddInstanceProfile(p InstanceProfile) InstanceProfile {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.Path == "" {
+		p.Path = "/"
+	}
+	if p.ARN == "" {
+		p.ARN = fmt.Sprintf("arn:aws:iam::%s:instance-profile%s%s", AccountID, p.Path, p.Name)
+	}
+	if p.ID == "" {
+		s.seq++
+		p.ID = fmt.Sprintf("AIPA%016X", s.seq)
+	}
+	p.Roles, p.Tags = slices.Clone(p.Roles), cloneTags(p.Tags)
+	s.profiles[p.Name] = &p
+	return p
+}
+
 // InstanceProfiles returns the instance profiles, ordered by name.
 func (s *Server) InstanceProfiles() []InstanceProfile {
 	s.mu.Lock()

@@ -159,4 +159,9 @@ func TestIAMInstanceProfiles(t *testing.T) {
 	if ps := s.InstanceProfiles(); len(ps) != 1 || ps[0].Tags["karpenter.sh/managed-by"] != "demo" {
 		t.Errorf("InstanceProfiles() = %+v", ps)
 	}
+	given := s.AddInstanceProfile(InstanceProfile{Name: "given", Roles: []string{seed.RoleName}})
+	byName, err := c.iam.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("given")})
+	if err != nil || aws.ToString(byName.InstanceProfile.Arn) != given.ARN || len(byName.InstanceProfile.Roles) != 1 {
+		t.Errorf("an added profile: %+v, %v", byName, err)
+	}
 }
