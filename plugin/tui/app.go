@@ -238,6 +238,15 @@ func (m *Model) topLevel(view string) Screen {
 // key handles, in order: the confirmation dialog, the open prompt, the help, the global keys,
 // and hands the rest to the top screen.
 func (m *Model) key(k tea.KeyMsg) tea.Cmd {
+	// Keys typed faster than the input is read arrive as one message of several runes; each is
+	// a key of its own (":" then "pending"), unless pasted into the prompt.
+	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && !(k.Paste && m.promptKind != 0) {
+		var cmds []tea.Cmd
+		for _, r := range k.Runes {
+			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt}))
+		}
+		return tea.Batch(cmds...)
+	}
 	switch {
 	case m.confirm != nil:
 		return m.confirmKey(k)

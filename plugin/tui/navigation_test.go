@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 func TestDrillInAndBackWithBreadcrumbs(t *testing.T) {
@@ -219,5 +221,15 @@ func TestFollowsResize(t *testing.T) {
 				t.Fatalf("%dx%d: line of %d cells: %q", size[0], size[1], w, l)
 			}
 		}
+	}
+}
+
+func TestKeysTypedFasterThanReadAreSplit(t *testing.T) {
+	d := newDriver(t, false)
+	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(":pending")})
+	d.keys("enter")
+	d.mustShow("train-1", "web-3")
+	if got := d.crumbs(); !strings.HasPrefix(strings.TrimSpace(got), "pending") {
+		t.Fatalf("breadcrumbs %q", got)
 	}
 }
