@@ -240,8 +240,8 @@ func (m *Model) topLevel(view string) Screen {
 func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	// Keys typed faster than the input is read arrive as one message of several runes; each is
 	// a key of its own (":" then "pending"), unless pasted into the prompt.
-	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && !(k.Paste && m.promptKind != 0) {
-		var cmds []tea.Cmd
+	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && (!k.Paste || m.promptKind == 0) {
+		cmds := make([]tea.Cmd, 0, len(k.Runes))
 		for _, r := range k.Runes {
 			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt}))
 		}

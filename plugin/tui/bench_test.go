@@ -145,7 +145,7 @@ func BenchmarkUpsertPod(b *testing.B) {
 	pods := make([]*corev1.Pod, 100)
 	for i := range pods {
 		pods[i] = fixturePod("ns-0", fmt.Sprintf("churn-%d", i), "ip-10-0-0-1.ec2.internal", "250m", "256Mi")
-		pods[i].ObjectMeta.Labels = map[string]string{karpv1.NodePoolLabelKey: "x"}
+		pods[i].Labels = map[string]string{karpv1.NodePoolLabelKey: "x"}
 		pods[i].CreationTimestamp = metav1.NewTime(now)
 	}
 	b.ReportAllocs()

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -134,7 +135,8 @@ func (s *detailScreen) timeline(row *ClaimRow) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  %s %s in %s, %s, %s\n", row.Name, dash(row.InstanceType), dash(row.CapacityType), dash(row.Zone), priceText(row.Price), row.State)
 	fmt.Fprintf(&b, "launch %s › register %s › initialize %s\n\n", short(row.Launch), short(row.Register), short(row.Init))
-	moments := []moment{{row.Created, "Created"}}
+	moments := make([]moment, 0, 1+len(row.NC.Status.Conditions))
+	moments = append(moments, moment{row.Created, "Created"})
 	for _, c := range row.NC.Status.Conditions {
 		line := "condition " + c.Type + "=" + string(c.Status)
 		if c.Reason != "" {
@@ -173,22 +175,22 @@ func (s *detailScreen) node(row *ClaimRow) string {
 	}
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "Name:\t%s\n", n.Name)
-	fmt.Fprintf(tw, "Age:\t%s\n", age(n.CreationTimestamp.Time, s.snap.Now))
+	tabf(tw, "Name:\t%s\n", n.Name)
+	tabf(tw, "Age:\t%s\n", age(n.CreationTimestamp.Time, s.snap.Now))
 	for _, k := range []string{karpv1.NodePoolLabelKey, corev1.LabelInstanceTypeStable, karpv1.CapacityTypeLabelKey, corev1.LabelTopologyZone, karpv1.NodeInitializedLabelKey} {
-		fmt.Fprintf(tw, "%s:\t%s\n", k, dash(n.Labels[k]))
+		tabf(tw, "%s:\t%s\n", k, dash(n.Labels[k]))
 	}
-	fmt.Fprintf(tw, "Unschedulable:\t%t\n", n.Spec.Unschedulable)
-	fmt.Fprintf(tw, "%s:\t%s\n", karpv1.DoNotDisruptAnnotationKey, dash(n.Annotations[karpv1.DoNotDisruptAnnotationKey]))
+	tabf(tw, "Unschedulable:\t%t\n", n.Spec.Unschedulable)
+	tabf(tw, "%s:\t%s\n", karpv1.DoNotDisruptAnnotationKey, dash(n.Annotations[karpv1.DoNotDisruptAnnotationKey]))
 	var taints []string
 	for _, t := range n.Spec.Taints {
 		taints = append(taints, t.ToString())
 	}
-	fmt.Fprintf(tw, "Taints:\t%s\n", dash(strings.Join(taints, ", ")))
-	fmt.Fprintf(tw, "Allocatable:\tcpu %s, memory %s, pods %s\n", n.Status.Allocatable.Cpu(), n.Status.Allocatable.Memory(), n.Status.Allocatable.Pods())
-	fmt.Fprintf(tw, "Requested:\tcpu %s, memory %s GiB, %d pods\n", tables.Cores(row.CPU.Requested), tables.GiB(row.Memory.Requested), row.Pods)
+	tabf(tw, "Taints:\t%s\n", dash(strings.Join(taints, ", ")))
+	tabf(tw, "Allocatable:\tcpu %s, memory %s, pods %s\n", n.Status.Allocatable.Cpu(), n.Status.Allocatable.Memory(), n.Status.Allocatable.Pods())
+	tabf(tw, "Requested:\tcpu %s, memory %s GiB, %d pods\n", tables.Cores(row.CPU.Requested), tables.GiB(row.Memory.Requested), row.Pods)
 	for _, c := range n.Status.Conditions {
-		fmt.Fprintf(tw, "Condition %s:\t%s %s\n", c.Type, c.Status, c.Reason)
+		tabf(tw, "Condition %s:\t%s %s\n", c.Type, c.Status, c.Reason)
 	}
 	_ = tw.Flush()
 	return b.String()
@@ -201,11 +203,14 @@ func (s *detailScreen) pods(row *ClaimRow) string {
 	}
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAMESPACE\tNAME\tCPU\tMEMORY\tPHASE\tAGE")
+	tabf(tw, "NAMESPACE\tNAME\tCPU\tMEMORY\tPHASE\tAGE\n")
 	for _, p := range pods {
 		r := scheduling.PodRequests(p)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Namespace, p.Name, r.Cpu(), r.Memory(), p.Status.Phase, age(p.CreationTimestamp.Time, s.snap.Now))
+		tabf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Namespace, p.Name, r.Cpu(), r.Memory(), p.Status.Phase, age(p.CreationTimestamp.Time, s.snap.Now))
 	}
 	_ = tw.Flush()
 	return b.String()
 }
+
+// tabf writes a line into a tabwriter over a strings.Builder, which cannot fail.
+func tabf(w io.Writer, format string, a ...interface{}) { _, _ = fmt.Fprintf(w, format, a...) }

@@ -194,4 +194,3 @@ func poll(t *testing.T, cond func(ctx context.Context) (bool, error)) {
 		t.Fatal(err)
 	}
 }
-

@@ -62,7 +62,9 @@ func (s *tmuxSession) run(args ...string) string {
 	return string(out)
 }
 
-func (s *tmuxSession) keys(keys ...string) { s.run(append([]string{"send-keys", "-t", "smoke"}, keys...)...) }
+func (s *tmuxSession) keys(keys ...string) {
+	s.run(append([]string{"send-keys", "-t", "smoke"}, keys...)...)
+}
 
 // waitFor polls the pane until it shows every want.
 func (s *tmuxSession) waitFor(wants ...string) string {

@@ -8,23 +8,23 @@ import (
 // both terminal backgrounds read well; with NO_COLOR the renderer drops colours and only bold,
 // faint and reverse remain.
 type Styles struct {
-	Title      lipgloss.Style
-	Header     lipgloss.Style
-	Dim        lipgloss.Style
-	Crumb      lipgloss.Style
-	CrumbSep   lipgloss.Style
-	TableHead  lipgloss.Style
-	SortedHead lipgloss.Style
-	Selected   lipgloss.Style
-	Good       lipgloss.Style
-	Warn       lipgloss.Style
-	Bad        lipgloss.Style
-	Status     lipgloss.Style
-	StatusErr  lipgloss.Style
-	Prompt     lipgloss.Style
-	Dialog     lipgloss.Style
-	Tab        lipgloss.Style
-	ActiveTab  lipgloss.Style
+	Title          lipgloss.Style
+	Header         lipgloss.Style
+	Dim            lipgloss.Style
+	Crumb          lipgloss.Style
+	CrumbSep       lipgloss.Style
+	TableHead      lipgloss.Style
+	SelectedColumn lipgloss.Style
+	Selected       lipgloss.Style
+	Good           lipgloss.Style
+	Warn           lipgloss.Style
+	Bad            lipgloss.Style
+	Status         lipgloss.Style
+	StatusErr      lipgloss.Style
+	Prompt         lipgloss.Style
+	Dialog         lipgloss.Style
+	Tab            lipgloss.Style
+	ActiveTab      lipgloss.Style
 }
 
 var (
@@ -38,22 +38,22 @@ var (
 // DefaultStyles returns the styles; the colour profile (and so NO_COLOR) is the renderer's.
 func DefaultStyles() Styles {
 	return Styles{
-		Title:      lipgloss.NewStyle().Bold(true).Foreground(accent),
-		Header:     lipgloss.NewStyle(),
-		Dim:        lipgloss.NewStyle().Foreground(muted),
-		Crumb:      lipgloss.NewStyle().Foreground(accent),
-		CrumbSep:   lipgloss.NewStyle().Foreground(muted),
-		TableHead:  lipgloss.NewStyle().Bold(true),
-		SortedHead: lipgloss.NewStyle().Bold(true).Underline(true).Foreground(accent),
-		Selected:   lipgloss.NewStyle().Reverse(true),
-		Good:       lipgloss.NewStyle().Foreground(good),
-		Warn:       lipgloss.NewStyle().Foreground(warn),
-		Bad:        lipgloss.NewStyle().Foreground(bad).Bold(true),
-		Status:     lipgloss.NewStyle().Foreground(muted),
-		StatusErr:  lipgloss.NewStyle().Foreground(bad).Bold(true),
-		Prompt:     lipgloss.NewStyle().Foreground(accent).Bold(true),
-		Dialog:     lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(warn).Padding(0, 1),
-		Tab:        lipgloss.NewStyle().Foreground(muted).Padding(0, 1),
-		ActiveTab:  lipgloss.NewStyle().Bold(true).Reverse(true).Padding(0, 1),
+		Title:          lipgloss.NewStyle().Bold(true).Foreground(accent),
+		Header:         lipgloss.NewStyle(),
+		Dim:            lipgloss.NewStyle().Foreground(muted),
+		Crumb:          lipgloss.NewStyle().Foreground(accent),
+		CrumbSep:       lipgloss.NewStyle().Foreground(muted),
+		TableHead:      lipgloss.NewStyle().Bold(true),
+		SelectedColumn: lipgloss.NewStyle().Bold(true).Underline(true).Foreground(accent),
+		Selected:       lipgloss.NewStyle().Reverse(true),
+		Good:           lipgloss.NewStyle().Foreground(good),
+		Warn:           lipgloss.NewStyle().Foreground(warn),
+		Bad:            lipgloss.NewStyle().Foreground(bad).Bold(true),
+		Status:         lipgloss.NewStyle().Foreground(muted),
+		StatusErr:      lipgloss.NewStyle().Foreground(bad).Bold(true),
+		Prompt:         lipgloss.NewStyle().Foreground(accent).Bold(true),
+		Dialog:         lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(warn).Padding(0, 1),
+		Tab:            lipgloss.NewStyle().Foreground(muted).Padding(0, 1),
+		ActiveTab:      lipgloss.NewStyle().Bold(true).Reverse(true).Padding(0, 1),
 	}
 }

@@ -128,9 +128,8 @@ func (t *Table) SetFilter(q string) {
 // Filter is the current query.
 func (t *Table) Filter() string { return t.filter }
 
-// Len is the number of rows shown after filtering; Total before.
-func (t *Table) Len() int   { return len(t.view) }
-func (t *Table) Total() int { return len(t.rows) }
+// Len is the number of rows shown after filtering.
+func (t *Table) Len() int { return len(t.view) }
 
 // Selected returns the row under the cursor.
 func (t *Table) Selected() (*Row, bool) {
@@ -331,10 +330,9 @@ func (t *Table) View() string {
 			}
 		}
 		cell := pad(title, t.widths[i], c.Right)
-		switch {
-		case i == t.selCol:
-			b.WriteString(t.styles.SortedHead.Render(cell))
-		default:
+		if i == t.selCol {
+			b.WriteString(t.styles.SelectedColumn.Render(cell))
+		} else {
 			b.WriteString(t.styles.TableHead.Render(cell))
 		}
 	}
@@ -387,14 +385,6 @@ func pad(s string, w int, right bool) string {
 		return fill + s
 	}
 	return s + fill
-}
-
-// Title of a column for messages.
-func (t *Table) columnTitle(i int) string {
-	if i < 0 || i >= len(t.cols) {
-		return ""
-	}
-	return t.cols[i].Title
 }
 
 // KeyBindings are the table's keys for the help view.

@@ -26,12 +26,4 @@ func (t *tableScreen) selectedID() string {
 	return ""
 }
 
-// footer says how many rows are shown, for screens whose data can be long.
-func (t *tableScreen) count() string {
-	if t.table.Filter() != "" {
-		return itoa(t.table.Len()) + "/" + itoa(t.table.Total())
-	}
-	return itoa(t.table.Total())
-}
-
 func (t *tableScreen) View() string { return t.table.View() }
