@@ -27,7 +27,7 @@ type column struct {
 // Upstream Karpenter's NodePool columns.
 var nodePoolColumns = []column{
 	{"NodeClass", 0, ".spec.template.spec.nodeClassRef.name", "string"},
-	{"Nodes", 0, ".status.resources.nodes", "string"},
+	{"Nodes", 0, ".status.nodes", "string"},
 	{"Ready", 0, `.status.conditions[?(@.type=="Ready")].status`, "string"},
 	{"Age", 0, ".metadata.creationTimestamp", "date"},
 	{"Weight", 1, ".spec.weight", "integer"},

@@ -2,12 +2,15 @@ package apis
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
 const (
 	ec2Base         = "ec2nodeclass-default.yaml"
 	ec2SelectorBase = "ec2nodeclass-every-selector.yaml"
+	ec2CapacityBase = "ec2nodeclass-capacity-reservations.yaml"
+	ec2EFABase      = "ec2nodeclass-efa.yaml"
 )
 
 // ec2Tag is a patch that adds one tag to the EC2NodeClass.
@@ -77,7 +80,10 @@ var invalidEC2NodeClasses = []invalidCase{
 	{name: "no ami selector terms", base: ec2SelectorBase, patch: `{spec: {amiSelectorTerms: []}}`,
 		want: fieldError{"spec.amiSelectorTerms", "should have at least 1 items"}},
 	{name: "empty subnet selector term", base: ec2Base, patch: `{spec: {subnetSelectorTerms: [{}]}}`,
-		want: fieldError{"spec.subnetSelectorTerms", "expected at least one, got none, ['tags', 'id']"}},
+		want: fieldError{"spec.subnetSelectorTerms", "expected at least one, got none, ['tags', 'id', 'cidr']"}},
+	{name: "subnet id with cidr", base: ec2Base,
+		patch: `{spec: {subnetSelectorTerms: [{id: subnet-09fa4a0a8f233a921, cidr: 10.0.0.0/19}]}}`,
+		want:  fieldError{"spec.subnetSelectorTerms", "'id' is mutually exclusive, cannot be set with a combination of other fields in a subnet selector term"}},
 	{name: "empty security group selector term", base: ec2Base, patch: `{spec: {securityGroupSelectorTerms: [{}]}}`,
 		want: fieldError{"spec.securityGroupSelectorTerms", "expected at least one, got none, ['tags', 'id', 'name']"}},
 	{name: "empty ami selector term", base: ec2SelectorBase, patch: `{spec: {amiSelectorTerms: [{}]}}`,
@@ -137,6 +143,99 @@ var invalidEC2NodeClasses = []invalidCase{
 		want:  fieldError{"spec.blockDeviceMappings[0].ebs.volumeType", `Unsupported value: "gp4"`}},
 }
 
+// capacityReservation is a patch that replaces the capacity reservation selector terms.
+func capacityReservation(terms string) string {
+	return `{spec: {capacityReservationSelectorTerms: [` + terms + `]}}`
+}
+
+// tooManyCapacityReservationTerms is 31 distinct, individually valid terms.
+func tooManyCapacityReservationTerms() string {
+	terms := make([]string, 31)
+	for i := range terms {
+		terms[i] = fmt.Sprintf(`{id: cr-%017d}`, i)
+	}
+	return capacityReservation(strings.Join(terms, ", "))
+}
+
+const (
+	crPath  = "spec.capacityReservationSelectorTerms"
+	ebsPath = "spec.blockDeviceMappings[0].ebs"
+	eniPath = "spec.networkInterfaces"
+)
+
+// invalidEC2NodeClassNewFields are the cases of the fields upstream added after v1.0.
+var invalidEC2NodeClassNewFields = []invalidCase{
+	// Capacity reservations.
+	{name: "empty capacity reservation term", base: ec2CapacityBase, patch: capacityReservation(`{}`),
+		want: fieldError{crPath, "expected at least one, got none, ['tags', 'id', 'instanceMatchCriteria']"}},
+	{name: "ownerID alone in a capacity reservation term", base: ec2CapacityBase, patch: capacityReservation(`{ownerID: "123456789012"}`),
+		want: fieldError{crPath, "expected at least one, got none, ['tags', 'id', 'instanceMatchCriteria']"}},
+	{name: "capacity reservation id with ownerID", base: ec2CapacityBase,
+		patch: capacityReservation(`{tags: {team: a}}, {id: cr-0123456789abcdef0, ownerID: "123456789012"}`),
+		want:  fieldError{crPath, "'id' is mutually exclusive, cannot be set along with other fields in a capacity reservation selector term"}},
+	{name: "capacity reservation id with instanceMatchCriteria", base: ec2CapacityBase,
+		patch: capacityReservation(`{id: cr-0123456789abcdef0, instanceMatchCriteria: targeted}`),
+		want:  fieldError{crPath, "'id' is mutually exclusive"}},
+	{name: "malformed capacity reservation id", base: ec2CapacityBase, patch: capacityReservation(`{id: odcr-0123}`),
+		want: fieldError{crPath + "[0].id", mustMatchMsg}},
+	{name: "capacity reservation ownerID of 11 digits", base: ec2CapacityBase,
+		patch: capacityReservation(`{tags: {team: a}, ownerID: "12345678901"}`),
+		want:  fieldError{crPath + "[0].ownerID", mustMatchMsg}},
+	{name: "unknown instanceMatchCriteria", base: ec2CapacityBase, patch: capacityReservation(`{instanceMatchCriteria: any}`),
+		want: fieldError{crPath + "[0].instanceMatchCriteria", `Unsupported value: "any"`}},
+	{name: "empty tag value in a capacity reservation term", base: ec2CapacityBase,
+		patch: capacityReservation(`{tags: {team: ""}}`),
+		want:  fieldError{crPath + "[0].tags", "empty tag keys or values aren't supported"}},
+	{name: "31 capacity reservation terms", base: ec2CapacityBase, patch: tooManyCapacityReservationTerms(),
+		want: fieldError{crPath, "must have at most 30 items"}},
+
+	// Network.
+	{name: "negative ipPrefixCount", base: ec2Base, patch: `{spec: {ipPrefixCount: -1}}`,
+		want: fieldError{"spec.ipPrefixCount", "should be greater than or equal to 0"}},
+	{name: "network interface without a type", base: ec2EFABase,
+		patch: `{spec: {networkInterfaces: [{networkCardIndex: 0, deviceIndex: 0}]}}`,
+		want:  fieldError{eniPath + "[0].interfaceType", "Required value"}},
+	{name: "network interface without a card", base: ec2EFABase,
+		patch: `{spec: {networkInterfaces: [{deviceIndex: 0, interfaceType: interface}]}}`,
+		want:  fieldError{eniPath + "[0].networkCardIndex", "Required value"}},
+	{name: "negative network card index", base: ec2EFABase,
+		patch: `{spec: {networkInterfaces: [{networkCardIndex: -1, deviceIndex: 0, interfaceType: interface}]}}`,
+		want:  fieldError{eniPath + "[0].networkCardIndex", "should be greater than or equal to 0"}},
+	{name: "two network interfaces in one position", base: ec2EFABase,
+		patch: `{spec: {networkInterfaces: [{networkCardIndex: 0, deviceIndex: 0, interfaceType: interface}, {networkCardIndex: 0, deviceIndex: 0, interfaceType: efa-only}]}}`,
+		want:  fieldError{eniPath, "networkInterfaces must not repeat a networkCardIndex and deviceIndex pair"}},
+	{name: "placement group by name and id", base: ec2EFABase,
+		patch: `{spec: {placementGroupSelector: {name: training, id: pg-02465754522cda020}}}`,
+		want:  fieldError{"spec.placementGroupSelector", "expected exactly one of ['name', 'id'] in placementGroupSelector"}},
+	{name: "empty placement group selector", base: ec2EFABase,
+		patch: `{spec: {placementGroupSelector: {name: null}}}`,
+		want:  fieldError{"spec.placementGroupSelector", "expected exactly one of ['name', 'id'] in placementGroupSelector"}},
+	{name: "malformed placement group id", base: ec2EFABase,
+		patch: `{spec: {placementGroupSelector: {name: null, id: placement-1}}}`,
+		want:  fieldError{"spec.placementGroupSelector.id", mustMatchMsg}},
+	{name: "nested virtualization on", base: ec2EFABase, patch: `{spec: {cpuOptions: {nestedVirtualization: "on"}}}`,
+		want: fieldError{"spec.cpuOptions.nestedVirtualization", `Unsupported value: "on"`}},
+	{name: "udpTimeout above EC2's 60 seconds", base: ec2EFABase, patch: `{spec: {connectionTracking: {udpTimeout: 61}}}`,
+		want: fieldError{"spec.connectionTracking.udpTimeout", "should be less than or equal to 60"}},
+	{name: "tcpEstablishedTimeout below EC2's 60 seconds", base: ec2EFABase, patch: `{spec: {connectionTracking: {tcpEstablishedTimeout: 59}}}`,
+		want: fieldError{"spec.connectionTracking.tcpEstablishedTimeout", "should be greater than or equal to 60"}},
+
+	// Volume initialization.
+	{name: "volumeInitializationRate without a snapshot", base: ec2Base,
+		patch: `{spec: {blockDeviceMappings: [{deviceName: /dev/xvdb, ebs: {volumeSize: 100Gi, volumeInitializationRate: 200}}]}}`,
+		want:  fieldError{ebsPath, "snapshotID must be set when volumeInitializationRate is set"}},
+	{name: "volumeInitializationRate 99", base: ec2Base,
+		patch: `{spec: {blockDeviceMappings: [{deviceName: /dev/xvdb, ebs: {snapshotID: snap-0123456789abcdef0, volumeInitializationRate: 99}}]}}`,
+		want:  fieldError{ebsPath + ".volumeInitializationRate", "should be greater than or equal to 100"}},
+	{name: "volumeInitializationRate 301", base: ec2Base,
+		patch: `{spec: {blockDeviceMappings: [{deviceName: /dev/xvdb, ebs: {snapshotID: snap-0123456789abcdef0, volumeInitializationRate: 301}}]}}`,
+		want:  fieldError{ebsPath + ".volumeInitializationRate", "should be less than or equal to 300"}},
+}
+
 func TestInvalidEC2NodeClassesAreRejected(t *testing.T) {
 	runInvalid(t, invalidEC2NodeClasses)
+}
+
+func TestInvalidEC2NodeClassNewFieldsAreRejected(t *testing.T) {
+	runInvalid(t, invalidEC2NodeClassNewFields)
 }

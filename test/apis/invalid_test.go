@@ -73,10 +73,11 @@ func runInvalid(t *testing.T, cases []invalidCase) {
 // allInvalidCases are every table of invalid objects in the package.
 func allInvalidCases() map[string][]invalidCase {
 	return map[string][]invalidCase{
-		"NodePool":               invalidNodePools,
-		"NodeClaim":              invalidNodeClaims,
-		"EC2NodeClass":           invalidEC2NodeClasses,
-		"KarpenterScalingPolicy": invalidScalingPolicies,
+		"NodePool":                invalidNodePools,
+		"NodeClaim":               invalidNodeClaims,
+		"EC2NodeClass":            invalidEC2NodeClasses,
+		"EC2NodeClass new fields": invalidEC2NodeClassNewFields,
+		"KarpenterScalingPolicy":  invalidScalingPolicies,
 	}
 }
 

@@ -15,8 +15,8 @@ import (
 type EC2NodeClassSpec struct {
 	// SubnetSelectorTerms select the subnets, and so the zones, instances launch in.
 	// +kubebuilder:validation:XValidation:message="subnetSelectorTerms cannot be empty",rule="self.size() != 0"
-	// +kubebuilder:validation:XValidation:message="expected at least one, got none, ['tags', 'id']",rule="self.all(x, has(x.tags) || has(x.id))"
-	// +kubebuilder:validation:XValidation:message="'id' is mutually exclusive, cannot be set with a combination of other fields in a subnet selector term",rule="!self.exists(x, has(x.id) && has(x.tags))"
+	// +kubebuilder:validation:XValidation:message="expected at least one, got none, ['tags', 'id', 'cidr']",rule="self.all(x, has(x.tags) || has(x.id) || has(x.cidr))"
+	// +kubebuilder:validation:XValidation:message="'id' is mutually exclusive, cannot be set with a combination of other fields in a subnet selector term",rule="!self.exists(x, has(x.id) && (has(x.tags) || has(x.cidr)))"
 	// +kubebuilder:validation:MaxItems:=30
 	// +required
 	SubnetSelectorTerms []SubnetSelectorTerm `json:"subnetSelectorTerms"`
@@ -28,6 +28,17 @@ type EC2NodeClassSpec struct {
 	// +kubebuilder:validation:MaxItems:=30
 	// +required
 	SecurityGroupSelectorTerms []SecurityGroupSelectorTerm `json:"securityGroupSelectorTerms"`
+	// CapacityReservationSelectorTerms select the On-Demand Capacity Reservations and Capacity
+	// Blocks instances may launch into; the terms are ORed. Without them no reservation is used.
+	// +kubebuilder:validation:XValidation:message="expected at least one, got none, ['tags', 'id', 'instanceMatchCriteria']",rule="self.all(x, has(x.tags) || has(x.id) || has(x.instanceMatchCriteria))"
+	// +kubebuilder:validation:XValidation:message="'id' is mutually exclusive, cannot be set along with other fields in a capacity reservation selector term",rule="!self.exists(x, has(x.id) && (has(x.tags) || has(x.ownerID) || has(x.instanceMatchCriteria)))"
+	// +kubebuilder:validation:MaxItems:=30
+	// +optional
+	CapacityReservationSelectorTerms []CapacityReservationSelectorTerm `json:"capacityReservationSelectorTerms,omitempty"`
+	// PlacementGroupSelector selects one existing EC2 placement group, by name or by id, that
+	// every instance of the node class launches into.
+	// +optional
+	PlacementGroupSelector *PlacementGroupSelectorTerm `json:"placementGroupSelector,omitempty"`
 	// AMISelectorTerms select the images instances boot from.
 	// +kubebuilder:validation:XValidation:message="expected at least one, got none, ['tags', 'id', 'name', 'alias', 'ssmParameter']",rule="self.all(x, has(x.tags) || has(x.id) || has(x.name) || has(x.alias) || has(x.ssmParameter))"
 	// +kubebuilder:validation:XValidation:message="'id' is mutually exclusive, cannot be set with a combination of other fields in amiSelectorTerms",rule="!self.exists(x, has(x.id) && (has(x.alias) || has(x.tags) || has(x.name) || has(x.owner)))"
@@ -82,11 +93,34 @@ type EC2NodeClassSpec struct {
 	// AssociatePublicIPAddress overrides the subnet's public IP setting.
 	// +optional
 	AssociatePublicIPAddress *bool `json:"associatePublicIPAddress,omitempty"`
+	// IPPrefixCount is how many IPv4 /28 prefixes EC2 assigns to the primary network interface at
+	// launch, for CNIs that run in prefix delegation mode.
+	// +kubebuilder:validation:Minimum:=0
+	// +optional
+	IPPrefixCount *int32 `json:"ipPrefixCount,omitempty"`
+	// NetworkInterfaces lays out the instance's network interfaces across network cards, for
+	// example an ENA interface on card 0 and EFA-only interfaces on the others. When unset, EC2
+	// attaches one primary interface.
+	// +kubebuilder:validation:XValidation:message="networkInterfaces must not repeat a networkCardIndex and deviceIndex pair: EC2 attaches one interface per position",rule="self.all(x, self.exists_one(y, y.networkCardIndex == x.networkCardIndex && y.deviceIndex == x.deviceIndex))"
+	// +kubebuilder:validation:MaxItems:=32
+	// +optional
+	NetworkInterfaces []NetworkInterface `json:"networkInterfaces,omitempty"`
+	// CPUOptions are passed to the launch template's CPU options.
+	// +optional
+	CPUOptions *CPUOptions `json:"cpuOptions,omitempty"`
+	// ConnectionTracking sets the idle timeouts of tracked connections on the primary network
+	// interface.
+	// +optional
+	ConnectionTracking *ConnectionTracking `json:"connectionTracking,omitempty"`
 	// MetadataOptions configure the instance metadata service; IMDSv2 (httpTokens required) by
 	// default.
 	// +kubebuilder:default={"httpEndpoint":"enabled","httpProtocolIPv6":"disabled","httpPutResponseHopLimit":1,"httpTokens":"required"}
 	// +optional
 	MetadataOptions *MetadataOptions `json:"metadataOptions,omitempty"`
+	// Context is the reserved Context field of EC2 CreateFleet, passed through unchanged (used,
+	// for example, to launch into an Outpost).
+	// +optional
+	Context *string `json:"context,omitempty"`
 }
 
 // SubnetSelectorTerm selects subnets by tags or by id.
@@ -100,6 +134,95 @@ type SubnetSelectorTerm struct {
 	// +kubebuilder:validation:Pattern="^subnet-[0-9a-z]+$"
 	// +optional
 	ID string `json:"id,omitempty"`
+	// CIDR selects the subnet whose IPv4 CIDR block is exactly this one, such as 10.0.32.0/19.
+	// +optional
+	CIDR string `json:"cidr,omitempty"`
+}
+
+// CapacityReservationSelectorTerm selects capacity reservations by id, or by tags, owner and
+// instance match criteria; the fields of one term are ANDed.
+type CapacityReservationSelectorTerm struct {
+	// Tags to match; a value of "*" matches any value.
+	// +kubebuilder:validation:XValidation:message="empty tag keys or values aren't supported",rule="self.all(k, k != '' && self[k] != '')"
+	// +kubebuilder:validation:MaxProperties:=20
+	// +optional
+	Tags map[string]string `json:"tags,omitempty"`
+	// ID is a capacity reservation id.
+	// +kubebuilder:validation:Pattern:="^cr-[0-9a-z]+$"
+	// +optional
+	ID string `json:"id,omitempty"`
+	// OwnerID is the 12-digit id of the AWS account that owns the reservations, for reservations
+	// shared with this account.
+	// +kubebuilder:validation:Pattern:="^[0-9]{12}$"
+	// +optional
+	OwnerID string `json:"ownerID,omitempty"`
+	// InstanceMatchCriteria is "open" for reservations any matching instance uses, or
+	// "targeted" for those only launches that name them use.
+	// +kubebuilder:validation:Enum:={open,targeted}
+	// +optional
+	InstanceMatchCriteria string `json:"instanceMatchCriteria,omitempty"`
+}
+
+// PlacementGroupSelectorTerm names one placement group, by name or by id.
+// +kubebuilder:validation:XValidation:message="expected exactly one of ['name', 'id'] in placementGroupSelector",rule="has(self.name) != has(self.id)"
+type PlacementGroupSelectorTerm struct {
+	// Name is the placement group's name.
+	// +kubebuilder:validation:MinLength:=1
+	// +kubebuilder:validation:MaxLength:=255
+	// +optional
+	Name string `json:"name,omitempty"`
+	// ID is the placement group's id.
+	// +kubebuilder:validation:Pattern:="^pg-[0-9a-z]+$"
+	// +optional
+	ID string `json:"id,omitempty"`
+}
+
+// NetworkInterface is one network interface of the instance, placed on a network card.
+type NetworkInterface struct {
+	// NetworkCardIndex is the network card the interface is attached to; 0 is the primary card.
+	// +kubebuilder:validation:Minimum:=0
+	// +required
+	NetworkCardIndex int32 `json:"networkCardIndex"`
+	// DeviceIndex is the interface's position on its card; 0 on card 0 is the primary interface.
+	// +kubebuilder:validation:Minimum:=0
+	// +required
+	DeviceIndex int32 `json:"deviceIndex"`
+	// InterfaceType is "interface" for an ENA interface with IP networking, or "efa-only" for an
+	// EFA device without IP networking.
+	// +required
+	InterfaceType string `json:"interfaceType"`
+}
+
+// CPUOptions are the instance's CPU options.
+type CPUOptions struct {
+	// NestedVirtualization enables or disables nested virtualization on instance types that
+	// support it.
+	// +kubebuilder:validation:Enum:={enabled,disabled}
+	// +optional
+	NestedVirtualization *string `json:"nestedVirtualization,omitempty"`
+}
+
+// ConnectionTracking holds connection tracking idle timeouts, in seconds, within the bounds EC2
+// accepts.
+type ConnectionTracking struct {
+	// TCPEstablishedTimeout is the idle timeout of established TCP connections: 60 to 432000
+	// seconds (EC2 uses 432000 when unset).
+	// +kubebuilder:validation:Minimum:=60
+	// +kubebuilder:validation:Maximum:=432000
+	// +optional
+	TCPEstablishedTimeout *int32 `json:"tcpEstablishedTimeout,omitempty"`
+	// UDPStreamTimeout is the idle timeout of UDP flows that saw more than one request-response
+	// transaction: 60 to 180 seconds (EC2 uses 180 when unset).
+	// +kubebuilder:validation:Minimum:=60
+	// +kubebuilder:validation:Maximum:=180
+	// +optional
+	UDPStreamTimeout *int32 `json:"udpStreamTimeout,omitempty"`
+	// UDPTimeout is the idle timeout of other UDP flows: 30 to 60 seconds (EC2 uses 30 when
+	// unset).
+	// +kubebuilder:validation:Minimum:=30
+	// +kubebuilder:validation:Maximum:=60
+	// +optional
+	UDPTimeout *int32 `json:"udpTimeout,omitempty"`
 }
 
 // SecurityGroupSelectorTerm selects security groups by tags, id or name.
@@ -244,6 +367,7 @@ type BlockDeviceMapping struct {
 
 // BlockDevice describes an EBS volume.
 // +kubebuilder:validation:XValidation:message="snapshotID or volumeSize must be defined",rule="has(self.snapshotID) || has(self.volumeSize)"
+// +kubebuilder:validation:XValidation:message="snapshotID must be set when volumeInitializationRate is set",rule="!has(self.volumeInitializationRate) || (has(self.snapshotID) && self.snapshotID.size() != 0)"
 type BlockDevice struct {
 	// +optional
 	DeleteOnTermination *bool `json:"deleteOnTermination,omitempty"`
@@ -259,6 +383,13 @@ type BlockDevice struct {
 	// +kubebuilder:validation:Maximum:=2000
 	// +optional
 	Throughput *int64 `json:"throughput,omitempty"`
+	// VolumeInitializationRate is the rate, in MiB/s, at which EBS fills a volume created from a
+	// snapshot (its Provisioned Rate for Volume Initialization), so that the volume is fully
+	// readable after a predictable time; 100 to 300, and only with snapshotID.
+	// +kubebuilder:validation:Minimum:=100
+	// +kubebuilder:validation:Maximum:=300
+	// +optional
+	VolumeInitializationRate *int32 `json:"volumeInitializationRate,omitempty"`
 	// VolumeSize such as 20Gi, up to 64T.
 	// +kubebuilder:validation:Pattern:="^((?:[1-9][0-9]{0,3}|[1-4][0-9]{4}|[5][0-8][0-9]{3}|59000)Gi|(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|[6][0-3][0-9]{3}|64000)G|([1-9]||[1-5][0-7]|58)Ti|([1-9]||[1-5][0-9]|6[0-3]|64)T)$"
 	// +kubebuilder:validation:XIntOrString
@@ -297,6 +428,67 @@ type AMI struct {
 	Deprecated bool `json:"deprecated,omitempty"`
 	// +required
 	Requirements []corev1.NodeSelectorRequirement `json:"requirements"`
+	// RootDeviceName is the device name of the image's root volume, such as /dev/xvda.
+	// +optional
+	RootDeviceName string `json:"rootDeviceName,omitempty"`
+	// RootDeviceSnapshotID is the snapshot the image's root volume is created from.
+	// +optional
+	RootDeviceSnapshotID string `json:"rootDeviceSnapshotID,omitempty"`
+}
+
+// CapacityReservationType is the kind of a capacity reservation.
+type CapacityReservationType string
+
+// Capacity reservation types, as EC2 reports them.
+const (
+	CapacityReservationTypeDefault       CapacityReservationType = "default"
+	CapacityReservationTypeCapacityBlock CapacityReservationType = "capacity-block"
+)
+
+// CapacityReservationState says whether instances may still launch into a reservation.
+type CapacityReservationState string
+
+// Capacity reservation states. A capacity block is expiring once it is within EC2's reclaim
+// window before its end time; no new instance launches into it then.
+const (
+	CapacityReservationStateActive   CapacityReservationState = "active"
+	CapacityReservationStateExpiring CapacityReservationState = "expiring"
+)
+
+// CapacityReservation is a capacity reservation the node class resolved to.
+type CapacityReservation struct {
+	// AvailabilityZone the reservation is in.
+	// +required
+	AvailabilityZone string `json:"availabilityZone"`
+	// EndTime is when the reservation expires and its capacity is released; unset for
+	// reservations without an end date.
+	// +optional
+	EndTime *metav1.Time `json:"endTime,omitempty"`
+	// ID of the reservation.
+	// +kubebuilder:validation:Pattern:="^cr-[0-9a-z]+$"
+	// +required
+	ID string `json:"id"`
+	// InstanceMatchCriteria is open or targeted.
+	// +kubebuilder:validation:Enum:={open,targeted}
+	// +required
+	InstanceMatchCriteria string `json:"instanceMatchCriteria"`
+	// InstanceType the reservation holds capacity for.
+	// +required
+	InstanceType string `json:"instanceType"`
+	// OwnerID is the account that owns the reservation.
+	// +kubebuilder:validation:Pattern:="^[0-9]{12}$"
+	// +required
+	OwnerID string `json:"ownerID"`
+	// ReservationType is default (an On-Demand Capacity Reservation) or capacity-block.
+	// +kubebuilder:validation:Enum:={default,capacity-block}
+	// +kubebuilder:default=default
+	// +optional
+	ReservationType CapacityReservationType `json:"reservationType,omitempty"`
+	// State is active, or expiring for a capacity block about to be reclaimed.
+	// +kubebuilder:validation:Enum:={active,expiring}
+	// +kubebuilder:default=active
+	// +optional
+	State CapacityReservationState `json:"state,omitempty"`
 }
 
 // EC2NodeClass condition types.
@@ -307,6 +499,10 @@ const (
 	ConditionTypeInstanceProfileReady = "InstanceProfileReady"
 	ConditionTypeValidationSucceeded  = "ValidationSucceeded"
 	ConditionTypeReady                = "Ready"
+	// ConditionTypeCapacityReservationsReady is set when capacityReservationSelectorTerms are.
+	ConditionTypeCapacityReservationsReady = "CapacityReservationsReady"
+	// ConditionTypePlacementGroupReady is set when placementGroupSelector is.
+	ConditionTypePlacementGroupReady = "PlacementGroupReady"
 )
 
 // EC2NodeClassStatus is what the agent resolved from the selectors.
@@ -315,6 +511,9 @@ type EC2NodeClassStatus struct {
 	Subnets []Subnet `json:"subnets,omitempty"`
 	// +optional
 	SecurityGroups []SecurityGroup `json:"securityGroups,omitempty"`
+	// CapacityReservations are the reservations capacityReservationSelectorTerms resolved to.
+	// +optional
+	CapacityReservations []CapacityReservation `json:"capacityReservations,omitempty"`
 	// +optional
 	AMIs []AMI `json:"amis,omitempty"`
 	// +optional

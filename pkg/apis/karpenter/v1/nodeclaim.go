@@ -8,13 +8,13 @@ import (
 // NodeClaimSpec describes the node a NodeClaim asks the cloud provider for.
 type NodeClaimSpec struct {
 	// Taints are applied to the node at launch.
-	// +kubebuilder:validation:XValidation:message="taint effect must be one of NoSchedule, PreferNoSchedule or NoExecute",rule="self.all(t, t.effect in ['NoSchedule', 'PreferNoSchedule', 'NoExecute'])"
+	// +kubebuilder:validation:items:XValidation:message="taint effect must be one of NoSchedule, PreferNoSchedule or NoExecute",rule="self.effect in ['NoSchedule', 'PreferNoSchedule', 'NoExecute']",fieldPath=".effect",reason="FieldValueInvalid"
 	// +kubebuilder:validation:MaxItems=100
 	// +optional
 	Taints []corev1.Taint `json:"taints,omitempty"`
 	// StartupTaints are expected to be removed by a node agent (a CNI, a GPU driver...) once the
 	// node is ready for it; they do not block the scheduling simulation.
-	// +kubebuilder:validation:XValidation:message="taint effect must be one of NoSchedule, PreferNoSchedule or NoExecute",rule="self.all(t, t.effect in ['NoSchedule', 'PreferNoSchedule', 'NoExecute'])"
+	// +kubebuilder:validation:items:XValidation:message="taint effect must be one of NoSchedule, PreferNoSchedule or NoExecute",rule="self.effect in ['NoSchedule', 'PreferNoSchedule', 'NoExecute']",fieldPath=".effect",reason="FieldValueInvalid"
 	// +kubebuilder:validation:MaxItems=100
 	// +optional
 	StartupTaints []corev1.Taint `json:"startupTaints,omitempty"`

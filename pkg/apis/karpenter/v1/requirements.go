@@ -27,10 +27,12 @@ type NodeSelectorRequirementWithMinValues struct {
 	// +kubebuilder:validation:Enum:={In,NotIn,Exists,DoesNotExist,Gt,Lt,Gte,Lte}
 	Operator corev1.NodeSelectorOperator `json:"operator"`
 	// Values for In and NotIn; a single integer for Gt, Lt, Gte and Lte; empty for Exists and
-	// DoesNotExist. Each is a label value, so at most 63 characters; the bound also keeps the
-	// cost of the CEL rules on requirements within the API server's budget.
+	// DoesNotExist. Each is a label value: at most 63 characters, alphanumerics with '-', '_' or
+	// '.' inside. The length bound also keeps the cost of the CEL rules on requirements within
+	// the API server's budget.
 	// +kubebuilder:validation:MaxItems=1000
 	// +kubebuilder:validation:items:MaxLength=63
+	// +kubebuilder:validation:items:Pattern=`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`
 	// +listType=atomic
 	// +optional
 	Values []string `json:"values,omitempty"`
@@ -46,3 +48,14 @@ type NodeSelectorRequirementWithMinValues struct {
 func (r NodeSelectorRequirementWithMinValues) NodeSelectorRequirement() corev1.NodeSelectorRequirement {
 	return corev1.NodeSelectorRequirement{Key: r.Key, Operator: r.Operator, Values: r.Values}
 }
+
+// LabelValue is an alias, not a defined type, so that label maps stay map[string]string for the
+// code that reads them, while the generated schema validates each value where it is: a CEL rule
+// over the whole map could not afford the pattern within the API server's cost budget, and would
+// report the map instead of the label.
+
+// LabelValue is a label value: at most 63 characters, empty or alphanumerics with '-', '_' or '.'
+// inside.
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:Pattern=`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`
+type LabelValue = string
