@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/go-logr/logr"
 	"github.com/muesli/termenv"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
@@ -23,6 +25,8 @@ import (
 // Every golden file is rendered without colours, so that it reads as text and does not depend
 // on the terminal running the tests.
 func TestMain(m *testing.M) {
+	// client-go reports watch failures through klog; the tests assert them on screen instead.
+	klog.SetLogger(logr.Discard())
 	lipgloss.SetColorProfile(termenv.Ascii)
 	lipgloss.SetHasDarkBackground(true)
 	code := suite.Main(m)

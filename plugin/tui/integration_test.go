@@ -3,6 +3,8 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,6 +23,12 @@ import (
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/envsuite"
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/kube"
 )
+
+var seq atomic.Int32
+
+// uniq names a test's objects apart from those of other tests and of earlier runs (-count)
+// on the shared API server.
+func uniq(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1)) }
 
 // suite is the package's API server, started by the first test that needs one.
 var suite = &envsuite.Suite{}
@@ -50,7 +59,11 @@ func (a *apiCluster) create(objs ...client.Object) {
 	ctx := context.Background()
 	for _, obj := range objs {
 		withStatus := obj.DeepCopyObject().(client.Object)
-		if err := a.client.Create(ctx, obj); client.IgnoreAlreadyExists(err) != nil {
+		err := a.client.Create(ctx, obj)
+		if apierrors.IsAlreadyExists(err) {
+			continue
+		}
+		if err != nil {
 			a.t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
 		}
 		switch obj.(type) {
@@ -139,7 +152,8 @@ func waitOutput(t *testing.T, tm *teatest.TestModel, wants ...string) {
 // actions change the cluster.
 func TestLiveAgainstAPIServer(t *testing.T) {
 	api, c := newAPICluster(t)
-	api.seed("live")
+	live := uniq("live")
+	api.seed(live)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	store := NewStore()
@@ -148,19 +162,26 @@ func TestLiveAgainstAPIServer(t *testing.T) {
 	}
 	m := New(ctx, Config{Context: "envtest", Store: store, Actions: KubeActions{Clients: c}, Start: viewNodeClaims, Window: 20 * time.Millisecond})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 30))
-	waitOutput(t, tm, "live-aaaaa", "agent: running, leader agent-0_live")
+	// The Lease is shared by the tests on this API server: its first seeder holds it.
+	waitOutput(t, tm, live+"-aaaaa", "agent: running, leader agent-0_")
+	// Other tests' NodeClaims share the server: keep this test's only.
+	tm.Send(keyMsg("/"))
+	for _, k := range keysOf(live, "enter") {
+		tm.Send(k)
+	}
+	waitOutput(t, tm, "filter: "+live)
 
 	// Without a key: a new NodeClaim appears.
-	api.create(apiNodeClaim("live-bbbbb", "live", ""))
-	waitOutput(t, tm, "live-bbbbb")
+	api.create(apiNodeClaim(live+"-bbbbb", live, ""))
+	waitOutput(t, tm, live+"-bbbbb")
 
 	// Cordon the first NodeClaim's node, after confirming.
 	tm.Send(keyMsg("c"))
-	waitOutput(t, tm, "Cordon node live-node-1?")
+	waitOutput(t, tm, "Cordon node "+live+"-node-1?")
 	tm.Send(keyMsg("y"))
 	poll(t, func(ctx context.Context) (bool, error) {
 		n := &corev1.Node{}
-		err := api.client.Get(ctx, client.ObjectKey{Name: "live-node-1"}, n)
+		err := api.client.Get(ctx, client.ObjectKey{Name: live + "-node-1"}, n)
 		return err == nil && n.Spec.Unschedulable, err
 	})
 	// The node's change comes back through the informer: the row is marked cordoned.
@@ -169,13 +190,13 @@ func TestLiveAgainstAPIServer(t *testing.T) {
 	// Delete the other NodeClaim.
 	tm.Send(keyMsg("j"))
 	tm.Send(keyMsg("ctrl+d"))
-	waitOutput(t, tm, "Delete NodeClaim live-bbbbb?")
+	waitOutput(t, tm, "Delete NodeClaim "+live+"-bbbbb?")
 	tm.Send(keyMsg("y"))
 	poll(t, func(ctx context.Context) (bool, error) {
-		err := api.client.Get(ctx, client.ObjectKey{Name: "live-bbbbb"}, &karpv1.NodeClaim{})
+		err := api.client.Get(ctx, client.ObjectKey{Name: live + "-bbbbb"}, &karpv1.NodeClaim{})
 		return client.IgnoreNotFound(err) == nil && err != nil, client.IgnoreNotFound(err)
 	})
-	waitOutput(t, tm, "delete nodeclaim live-bbbbb: done")
+	waitOutput(t, tm, "delete nodeclaim "+live+"-bbbbb: done")
 
 	// The decisions stream shows the agent's Event.
 	for _, k := range keysOf(":", "decisions", "enter") {

@@ -90,7 +90,8 @@ func (s *tmuxSession) waitFor(wants ...string) string {
 func TestSmokeBinaryUnderTmux(t *testing.T) {
 	tmux := requireTmux(t)
 	api, _ := newAPICluster(t)
-	api.seed("smoke")
+	smoke := uniq("smoke")
+	api.seed(smoke)
 	kubeconfig := writeKubeconfig(t, suite.APIServer(t))
 
 	root, err := controlplane.RepoRoot()
@@ -109,13 +110,13 @@ func TestSmokeBinaryUnderTmux(t *testing.T) {
 		bin+" tui --read-only --kubeconfig "+kubeconfig)
 	t.Cleanup(func() { _ = exec.Command(tmux, "-L", s.socket, "kill-server").Run() })
 
-	s.waitFor("context: envtest", "nodepools", "smoke", "[read-only]")
-	s.keys("/", "smoke", "Enter")
-	s.waitFor("filter: smoke")
+	s.waitFor("context: envtest", "nodepools", smoke, "[read-only]")
+	s.keys("/", smoke, "Enter")
+	s.waitFor("filter: " + smoke)
 	s.keys("Enter")
-	s.waitFor("nodepools › smoke", "smoke-aaaaa")
+	s.waitFor("nodepools › "+smoke, smoke+"-aaaaa")
 	s.keys("Enter")
-	s.waitFor("smoke-aaaaa", "1 Timeline", "Launched m5.large (on-demand)")
+	s.waitFor(smoke+"-aaaaa", "1 Timeline", "Launched m5.large (on-demand)")
 	s.keys("Escape", "Escape")
 	s.keys(":", "pending", "Enter")
 	s.waitFor("web-2")

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -57,7 +59,7 @@ func (src *Source) Run(ctx context.Context) error {
 		{"nodepools", src.dynamicLW(kube.NodePools), &unstructured.Unstructured{}, poolHandler(src.store)},
 	}
 	for _, in := range informers {
-		inf := cache.NewSharedIndexInformer(in.lw, in.example, 0, cache.Indexers{})
+		inf := cache.NewSharedIndexInformer(src.healing(in.name, in.lw), in.example, 0, cache.Indexers{})
 		// Managed fields are most of a pod's size and never shown: dropping them keeps 20000
 		// pods well under the memory budget.
 		if err := inf.SetTransform(stripManagedFields); err != nil {
@@ -82,6 +84,45 @@ func (src *Source) Run(ctx context.Context) error {
 		}()
 	}
 	return nil
+}
+
+// healing reports the outcome of every list and watch call: the reflector retries a refused
+// watch by itself without telling the error handler, and a re-established watch delivers
+// nothing until something changes, yet the connection is back.
+func (src *Source) healing(name string, lw cache.ListerWatcher) cache.ListerWatcher {
+	inner := cache.ToListerWatcherWithContext(lw)
+	return &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			obj, err := inner.ListWithContext(ctx, o)
+			src.observe(name, err)
+			return obj, err
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			w, err := inner.WatchWithContext(ctx, o)
+			src.observe(name, err)
+			return w, err
+		},
+	}
+}
+
+// observe records a failed call that the user must know about (unreachable, forbidden,
+// unauthorized), and clears the resource's error on success.
+func (src *Source) observe(name string, err error) {
+	if err == nil {
+		src.store.ClearError(name)
+		return
+	}
+	if isConnectionProblem(err) {
+		if msg := src.describeWatchError(name, err); msg != "" {
+			src.store.SetError(name, msg)
+		}
+	}
+}
+
+func isConnectionProblem(err error) bool {
+	var urlErr *url.Error
+	var netErr net.Error
+	return apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) || errors.As(err, &urlErr) || errors.As(err, &netErr)
 }
 
 func (src *Source) dynamicLW(gvr schema.GroupVersionResource) cache.ListerWatcher {

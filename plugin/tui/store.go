@@ -114,6 +114,15 @@ func (s *Store) SetError(resource, msg string) {
 	}
 }
 
+// ClearError forgets a resource's watch error once its connection works again.
+func (s *Store) ClearError(resource string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.errs[resource]; ok {
+		s.touch(resource)
+	}
+}
+
 // MarkSynced records that a resource's first list has been delivered.
 func (s *Store) MarkSynced(resource string) {
 	s.mu.Lock()
