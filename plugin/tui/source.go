@@ -95,12 +95,14 @@ func (src *Source) healing(name string, lw cache.ListerWatcher) cache.ListerWatc
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			obj, err := inner.ListWithContext(ctx, o)
 			src.observe(name, err)
-			return obj, err
+			return obj, err //nolint:wrapcheck // the reflector decides on the error's type: pass it through as is
+
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
 			w, err := inner.WatchWithContext(ctx, o)
 			src.observe(name, err)
-			return w, err
+			return w, err //nolint:wrapcheck // the reflector decides on the error's type: pass it through as is
+
 		},
 	}
 }
