@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -253,4 +254,51 @@ func TestEverySelectorEC2NodeClassReadsBackTyped(t *testing.T) {
 	if spec.UserData == nil || !strings.Contains(*spec.UserData, "kind: NodeConfig") {
 		t.Errorf("userData = %v, want the MIME document with the NodeConfig", spec.UserData)
 	}
+}
+
+// The fields upstream added to EC2NodeClass after v1.0 read back typed where the user put them.
+func TestNewEC2NodeClassFieldsReadBackTyped(t *testing.T) {
+	s := requireEnv(t)
+	read := func(t *testing.T, file string) ec2v1.EC2NodeClassSpec {
+		t.Helper()
+		_, u := readManifest(t, filepath.Join("valid", file))
+		u.SetName(strings.TrimSuffix(file, ".yaml") + "-typed")
+		s.createObject(t, u)
+		nc := &ec2v1.EC2NodeClass{}
+		if err := s.typed.Get(testContext(t), client.ObjectKey{Name: u.GetName()}, nc); err != nil {
+			t.Fatal(err)
+		}
+		return nc.Spec
+	}
+	check := func(t *testing.T, what string, got, want any) {
+		t.Helper()
+		if !equality.Semantic.DeepEqual(got, want) {
+			t.Errorf("%s = %#v, want %#v", what, got, want)
+		}
+	}
+	t.Run("capacity reservations", func(t *testing.T) {
+		spec := read(t, ec2CapacityBase)
+		check(t, "capacityReservationSelectorTerms", spec.CapacityReservationSelectorTerms, []ec2v1.CapacityReservationSelectorTerm{
+			{Tags: map[string]string{"karpenter.sh/discovery": "my-cluster"}},
+			{ID: "cr-56fac701cc1951b03"},
+			{OwnerID: "012345678901", InstanceMatchCriteria: "targeted", Tags: map[string]string{"team": "ml"}},
+		})
+		check(t, "subnetSelectorTerms[2].cidr", spec.SubnetSelectorTerms[2].CIDR, "10.0.32.0/19")
+		check(t, "ipPrefixCount", spec.IPPrefixCount, ptr.To[int32](1))
+		check(t, "context", spec.Context, ptr.To("arn:aws:outposts:us-west-2:012345678901:outpost/op-0123456789abcdef0"))
+		check(t, "blockDeviceMappings[1].ebs.volumeInitializationRate", spec.BlockDeviceMappings[1].EBS.VolumeInitializationRate, ptr.To[int32](300))
+	})
+	t.Run("efa", func(t *testing.T) {
+		spec := read(t, ec2EFABase)
+		check(t, "placementGroupSelector", spec.PlacementGroupSelector, &ec2v1.PlacementGroupSelectorTerm{Name: "training"})
+		check(t, "networkInterfaces", spec.NetworkInterfaces, []ec2v1.NetworkInterface{
+			{NetworkCardIndex: 0, DeviceIndex: 0, InterfaceType: "interface"},
+			{NetworkCardIndex: 0, DeviceIndex: 1, InterfaceType: "efa-only"},
+			{NetworkCardIndex: 1, DeviceIndex: 0, InterfaceType: "efa-only"},
+		})
+		check(t, "cpuOptions", spec.CPUOptions, &ec2v1.CPUOptions{NestedVirtualization: ptr.To("disabled")})
+		check(t, "connectionTracking", spec.ConnectionTracking, &ec2v1.ConnectionTracking{
+			TCPEstablishedTimeout: ptr.To[int32](3600), UDPStreamTimeout: ptr.To[int32](120), UDPTimeout: ptr.To[int32](30),
+		})
+	})
 }
