@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
+	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/price"
 )
@@ -411,7 +412,8 @@ func (m *Model) headerView() string {
 		pending = st.Warn.Render(pending)
 	}
 	head += "  │ " + cost + "  " + fmt.Sprintf("%d nodes", s.Totals.Nodes) + "  " + pending + "  │ " + m.agentView()
-	if !s.Synced && m.store != nil {
+	// While a watch fails the status bar says why; "loading" would only hide it.
+	if !s.Synced && m.store != nil && len(s.Errors) == 0 {
 		head += "  " + st.Dim.Render("(loading…)")
 	}
 	return head
@@ -428,7 +430,7 @@ func (m *Model) agentView() string {
 	case a.Leader == "":
 		return "agent: " + st.Bad.Render("no leader")
 	}
-	return "agent: " + st.Bad.Render("not running") + fmt.Sprintf(" (lease of %s last renewed %s ago)", a.Leader, a.RenewedAgo.Round(time.Second))
+	return "agent: " + st.Bad.Render("not running") + ", last leader " + a.Leader + " renewed " + duration.HumanDuration(a.RenewedAgo) + " ago"
 }
 
 func (m *Model) crumbsView() string {
