@@ -91,6 +91,7 @@ spec:
 		"consolidateAfter": "0s", "consolidationPolicy": "WhenEmptyOrUnderutilized", "budgets": []any{map[string]any{"nodes": "10%"}},
 	}, "spec", "disruption")
 	requireUnset(t, got, "spec", "weight")
+	requireUnset(t, got, "spec", "replicas")
 	requireUnset(t, got, "spec", "limits")
 	requireUnset(t, got, "spec", "template", "spec", "terminationGracePeriod")
 	requireUnset(t, got, "spec", "template", "spec", "requirements", "0")

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ec2v1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/ec2/v1"
+	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 )
 
 // statusNodeClass creates the default EC2NodeClass under a name of its own and returns it typed.
@@ -116,4 +117,21 @@ func TestStaticNodePoolScales(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireField(t, got, 5, "spec", "replicas")
+
+	// A status written without a node count reports 0 nodes, as upstream's default does, so
+	// that kubectl scale and the Nodes column never read a missing count.
+	np := &karpv1.NodePool{}
+	if err := s.typed.Get(ctx, client.ObjectKey{Name: u.GetName()}, np); err != nil {
+		t.Fatal(err)
+	}
+	np.Status.Nodes = nil
+	np.Status.Conditions = []metav1.Condition{readyCondition()}
+	if err := s.typed.Status().Update(ctx, np); err != nil {
+		t.Fatalf("updating the status: %v", err)
+	}
+	scale, err = s.resource(nodePools).Get(ctx, u.GetName(), getOptions, "scale")
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireField(t, scale, 0, "status", "replicas")
 }

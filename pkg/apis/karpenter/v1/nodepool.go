@@ -194,6 +194,9 @@ type NodeClaimTemplateSpec struct {
 const (
 	ConditionTypeValidationSucceeded = "ValidationSucceeded"
 	ConditionTypeNodeClassReady      = "NodeClassReady"
+	// ConditionTypeNodeRegistrationHealthy is False when the pool's recent launches failed to
+	// register as nodes, which usually means a broken node class or bootstrap.
+	ConditionTypeNodeRegistrationHealthy = "NodeRegistrationHealthy"
 )
 
 // NodePoolStatus is the observed state of a NodePool.
@@ -201,9 +204,15 @@ type NodePoolStatus struct {
 	// Resources is the capacity of the pool's nodes, including the count under "nodes".
 	// +optional
 	Resources corev1.ResourceList `json:"resources,omitempty"`
-	// Nodes is the number of nodes the pool owns.
+	// Nodes is the number of nodes the pool owns; the Nodes column and the scale subresource read
+	// it.
+	// +kubebuilder:default:=0
 	// +optional
 	Nodes *int64 `json:"nodes,omitempty"`
+	// NodeClassObservedGeneration is the generation of the node class that NodeRegistrationHealthy
+	// was last assessed against; when the node class changes, the condition is assessed afresh.
+	// +optional
+	NodeClassObservedGeneration int64 `json:"nodeClassObservedGeneration,omitempty"`
 	// Conditions: Ready, ValidationSucceeded, NodeClassReady.
 	// +listType=map
 	// +listMapKey=type
