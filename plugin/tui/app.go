@@ -20,6 +20,8 @@ type Config struct {
 	// Context, Cluster and Server name the kubeconfig context shown in the header.
 	Context, Cluster, Server string
 	ReadOnly                 bool
+	// NoColor drops colours (NO_COLOR); bold, underline and reverse remain.
+	NoColor bool
 	// Store feeds snapshots; nil in tests that send SnapshotMsg themselves.
 	Store   *Store
 	Actions Actions
@@ -61,9 +63,10 @@ func New(ctx context.Context, cfg Config) *Model {
 	if cfg.Window == 0 {
 		cfg.Window = coalesce
 	}
-	st := DefaultStyles()
+	st := DefaultStyles(cfg.NoColor)
 	e := &env{ctx: ctx, styles: &st, now: cfg.Now, readOnly: cfg.ReadOnly, actions: cfg.Actions, explain: cfg.Explain, explained: &explanation{}}
 	m := &Model{env: e, cfg: cfg, store: cfg.Store, keys: newGlobalKeys(), help: help.New()}
+	m.help.Styles = helpStyles(cfg.NoColor)
 	m.snap = &Snapshot{Now: cfg.Now()}
 	if cfg.Store != nil {
 		w := WaitForChange(ctx, cfg.Store, cfg.Now, cfg.Window)

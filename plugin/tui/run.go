@@ -7,9 +7,7 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/go-logr/logr"
-	"github.com/muesli/termenv"
 	"k8s.io/klog/v2"
 
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/kube"
@@ -27,7 +25,7 @@ type RunOptions struct {
 	Context, Cluster string
 	ReadOnly         bool
 	Start            string
-	// NoColor drops colours (NO_COLOR): bold, faint and reverse remain.
+	// NoColor drops colours (NO_COLOR): bold, underline and reverse remain.
 	NoColor bool
 	In      io.Reader
 	Out     io.Writer
@@ -38,9 +36,6 @@ func Run(ctx context.Context, o RunOptions) error {
 	// client-go logs watch failures through klog; on a full-screen UI they would tear the frame.
 	// The status bar shows them instead.
 	klog.SetLogger(logr.Discard())
-	if o.NoColor {
-		lipgloss.SetColorProfile(termenv.Ascii)
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	store := NewStore()
@@ -48,7 +43,7 @@ func Run(ctx context.Context, o RunOptions) error {
 		return err
 	}
 	cfg := Config{
-		Context: o.Context, Cluster: o.Cluster, Server: o.Clients.Server, ReadOnly: o.ReadOnly, Start: o.Start,
+		Context: o.Context, Cluster: o.Cluster, Server: o.Clients.Server, ReadOnly: o.ReadOnly, Start: o.Start, NoColor: o.NoColor,
 		Store: store, Explain: ClusterExplainer(o.Clients),
 	}
 	if !o.ReadOnly {

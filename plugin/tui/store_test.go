@@ -1,9 +1,13 @@
 package tui
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -96,4 +100,22 @@ func TestNotRunningAgentInTheHeader(t *testing.T) {
 	d.send(windowSize(160, 30))
 	d.refresh()
 	d.mustShow("agent: not running, last leader karpenter-agent-7d9f_1b2c renewed 5m ago")
+}
+
+func TestNoColorKeepsReverseButNoColours(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	for _, noColor := range []bool{false, true} {
+		m := New(context.Background(), Config{Context: "kind-test", Now: fixedNow, NoColor: noColor})
+		m.Update(windowSize(120, 20))
+		m.Update(SnapshotMsg{Snap: fixtureStore().Snapshot(now)})
+		v := m.View()
+		colours := strings.Contains(v, "\x1b[38;2;")
+		if colours == noColor {
+			t.Errorf("NoColor=%t: colour sequences present=%t", noColor, colours)
+		}
+		if !strings.Contains(v, "\x1b[7m") {
+			t.Errorf("NoColor=%t: the selected row is not reversed", noColor)
+		}
+	}
 }

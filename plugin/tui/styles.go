@@ -1,15 +1,14 @@
 package tui
 
 import (
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
 )
 
 // Styles are every style of the TUI, in one place. Colours are adaptive (light, dark) so that
-// both terminal backgrounds read well; with NO_COLOR the renderer drops colours and only bold,
-// faint and reverse remain.
+// both terminal backgrounds read well.
 type Styles struct {
 	Title          lipgloss.Style
-	Header         lipgloss.Style
 	Dim            lipgloss.Style
 	Crumb          lipgloss.Style
 	CrumbSep       lipgloss.Style
@@ -35,11 +34,12 @@ var (
 	bad    = lipgloss.AdaptiveColor{Light: "#C00000", Dark: "#FF5F5F"}
 )
 
-// DefaultStyles returns the styles; the colour profile (and so NO_COLOR) is the renderer's.
-func DefaultStyles() Styles {
+// DefaultStyles returns the styles. With noColor (NO_COLOR, https://no-color.org) every colour
+// is dropped but bold, underline and reverse stay, so the selection still shows.
+func DefaultStyles(noColor bool) Styles {
+	accent, muted, good, warn, bad := color(accent, noColor), color(muted, noColor), color(good, noColor), color(warn, noColor), color(bad, noColor)
 	return Styles{
 		Title:          lipgloss.NewStyle().Bold(true).Foreground(accent),
-		Header:         lipgloss.NewStyle(),
 		Dim:            lipgloss.NewStyle().Foreground(muted),
 		Crumb:          lipgloss.NewStyle().Foreground(accent),
 		CrumbSep:       lipgloss.NewStyle().Foreground(muted),
@@ -55,5 +55,22 @@ func DefaultStyles() Styles {
 		Dialog:         lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(warn).Padding(0, 1),
 		Tab:            lipgloss.NewStyle().Foreground(muted).Padding(0, 1),
 		ActiveTab:      lipgloss.NewStyle().Bold(true).Reverse(true).Padding(0, 1),
+	}
+}
+
+func color(c lipgloss.AdaptiveColor, noColor bool) lipgloss.TerminalColor {
+	if noColor {
+		return lipgloss.NoColor{}
+	}
+	return c
+}
+
+// helpStyles are the help bubble's styles in the TUI's palette.
+func helpStyles(noColor bool) help.Styles {
+	key := lipgloss.NewStyle().Foreground(color(accent, noColor))
+	desc := lipgloss.NewStyle().Foreground(color(muted, noColor))
+	return help.Styles{
+		ShortKey: key, ShortDesc: desc, ShortSeparator: desc, Ellipsis: desc,
+		FullKey: key, FullDesc: desc, FullSeparator: desc,
 	}
 }
