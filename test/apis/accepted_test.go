@@ -44,6 +44,7 @@ var acceptedLikeUpstream = []acceptedCase{
 	{"wildcard tag value", ec2Base, `{spec: {subnetSelectorTerms: [{tags: {Name: "*private*"}}]}}`},
 	{"instanceProfile instead of role", ec2Base, `{spec: {role: null, instanceProfile: KarpenterNodeInstanceProfile-my-cluster}}`},
 	{"hop limit 64 and IMDSv1", ec2Base, `{spec: {metadataOptions: {httpPutResponseHopLimit: 64, httpTokens: optional, httpProtocolIPv6: enabled}}}`},
+	{"budget reasons repeated", nodePoolBase, budget(`{nodes: "1", reasons: [Drifted, Empty, Underutilized, Drifted]}`)},
 	{"empty template label value", nodePoolBase, `{spec: {template: {metadata: {labels: {example.com/flag: ""}}}}}`},
 	{"template label values with dots, dashes and underscores", nodePoolBase, `{spec: {template: {metadata: {labels: {team: "A.b_c-9", tier: "1"}}}}}`},
 	{"requirement values with dots, dashes and underscores", nodePoolBase, requirement(`{key: node.kubernetes.io/instance-type, operator: In, values: [m5.large, c7g.metal-48xl]}, {key: example.com/team, operator: In, values: [my_team]}`)},

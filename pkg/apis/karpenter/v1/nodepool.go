@@ -84,8 +84,9 @@ type Disruption struct {
 
 // Budget limits disruptions, optionally only during a recurring window and for some reasons.
 type Budget struct {
-	// Reasons the budget applies to; all reasons when empty.
-	// +kubebuilder:validation:MaxItems=3
+	// Reasons the budget applies to; all reasons when empty. The bound is upstream's, which
+	// tolerates repeated reasons.
+	// +kubebuilder:validation:MaxItems=50
 	// +optional
 	Reasons []DisruptionReason `json:"reasons,omitempty"`
 	// Nodes is the number or percentage of the pool's nodes that may be disrupted at once.
