@@ -389,7 +389,7 @@ func (m *Model) View() string {
 	}
 	b.WriteString(m.fit(m.statusView()))
 	b.WriteByte('\n')
-	b.WriteString(m.fit(m.help.ShortHelpView(append(m.top().Keys().ShortHelp(), m.keys.ShortHelp()...))))
+	b.WriteString(m.fit(m.help.ShortHelpView(append(m.top().Keys().ShortHelp(), m.globalKeys()...))))
 	return b.String()
 }
 
@@ -473,8 +473,17 @@ func (m *Model) statusView() string {
 	return ""
 }
 
+// globalKeys are the global bindings that apply to the top screen: `/` only where there is
+// something to filter.
+func (m *Model) globalKeys() []key.Binding {
+	k := m.keys
+	_, ok := m.top().(filterable)
+	k.Filter.SetEnabled(ok)
+	return k.ShortHelp()
+}
+
 func (m *Model) helpView() string {
-	groups := append(m.keys.FullHelp(), m.top().Keys().FullHelp()...)
+	groups := append([][]key.Binding{m.globalKeys()}, m.top().Keys().FullHelp()...)
 	h := m.help
 	h.ShowAll = true
 	return m.env.styles.Title.Render("Keys") + "\n\n" + h.FullHelpView(groups)

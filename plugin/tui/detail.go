@@ -50,6 +50,7 @@ func (s *detailScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
 	// The tab bar and a blank line sit above the viewport.
 	s.vp.Width, s.vp.Height = w, max(h-2, 1)
+	s.render(false)
 }
 
 func (s *detailScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
@@ -88,7 +89,7 @@ func (s *detailScreen) render(top bool) {
 		return
 	}
 	offset := s.vp.YOffset
-	s.vp.SetContent(s.content())
+	s.vp.SetContent(wrap(s.content(), s.vp.Width))
 	if top {
 		s.vp.GotoTop()
 	} else {

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
@@ -16,9 +17,10 @@ import (
 
 // textScreen shows a scrollable text: an object's YAML, or a pod's full explanation.
 type textScreen struct {
-	title string
-	vp    viewport.Model
-	keys  viewportKeys
+	title   string
+	content string
+	vp      viewport.Model
+	keys    viewportKeys
 }
 
 type viewportKeys struct{ Up, Down, PageUp, PageDown key.Binding }
@@ -35,7 +37,7 @@ func newViewportKeys() viewportKeys {
 func (k viewportKeys) list() []key.Binding { return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown} }
 
 func newTextScreen(title, content string) *textScreen {
-	s := &textScreen{title: title, vp: viewport.New(0, 0), keys: newViewportKeys()}
+	s := &textScreen{title: title, content: content, vp: viewport.New(0, 0), keys: newViewportKeys()}
 	s.vp.SetContent(content)
 	return s
 }
@@ -76,6 +78,16 @@ func (s *textScreen) Keys() help.KeyMap {
 
 func (s *textScreen) SetSize(w, h int) {
 	s.vp.Width, s.vp.Height = w, h
+	s.vp.SetContent(wrap(s.content, w))
+}
+
+// wrap fits long lines (an explanation, a long message in YAML) to the width rather than
+// letting the frame cut them.
+func wrap(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	return ansi.Wrap(s, width, "")
 }
 
 func (s *textScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
