@@ -319,6 +319,11 @@ func (m *Model) promptKey(k tea.KeyMsg) tea.Cmd {
 		return nil
 	case tea.KeyCtrlC:
 		return tea.Quit
+	case tea.KeyTab:
+		if m.promptKind == ':' {
+			m.prompt.SetValue(completeView(m.prompt.Value()))
+		}
+		return nil
 	}
 	m.prompt.Update(k)
 	// Filtering is live, as in k9s: every keystroke narrows the rows.
@@ -326,6 +331,23 @@ func (m *Model) promptKey(k tea.KeyMsg) tea.Cmd {
 		f.SetFilter(m.prompt.Value())
 	}
 	return nil
+}
+
+// completeView completes a view name from its prefix when only one view starts with it.
+func completeView(prefix string) string {
+	match := ""
+	for _, v := range Views {
+		if strings.HasPrefix(v, strings.ToLower(prefix)) {
+			if match != "" {
+				return prefix
+			}
+			match = v
+		}
+	}
+	if match == "" {
+		return prefix
+	}
+	return match
 }
 
 func (m *Model) closePrompt() {

@@ -233,3 +233,17 @@ func TestKeysTypedFasterThanReadAreSplit(t *testing.T) {
 		t.Fatalf("breadcrumbs %q", got)
 	}
 }
+
+func TestJumpCompletesViewNames(t *testing.T) {
+	d := newDriver(t, false)
+	d.keys(":")
+	d.typeText("dec")
+	d.keys("tab")
+	d.mustShow(":decisions")
+	d.keys("enter")
+	d.mustShow("NodePoolLimitReached")
+	d.keys(":")
+	d.typeText("node")
+	d.keys("tab")
+	d.mustShow(":node█")
+}
