@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -181,10 +182,17 @@ func newAWSProvider(ctx context.Context, o *Options, mgr ctrl.Manager, clk clock
 	if err != nil {
 		return nil, err
 	}
+	serviceCIDR := o.ServiceCIDR
+	if serviceCIDR == "" {
+		if serviceCIDR, err = guessServiceCIDR(ctx, mgr); err != nil {
+			return nil, err
+		}
+	}
 	p, err := awsprovider.New(cfg, mgr.GetClient(), clk, awsprovider.Options{
 		ClusterName:       o.ClusterName,
 		ClusterEndpoint:   o.ClusterEndpoint,
 		ClusterCABundle:   ca,
+		ServiceCIDR:       serviceCIDR,
 		KubernetesVersion: version,
 		InterruptionQueue: o.InterruptionQueue,
 		Logger:            ctrl.Log.WithName(awsprovider.Name),
@@ -206,4 +214,26 @@ func kubernetesVersion(mgr ctrl.Manager) (string, error) {
 		return "", fmt.Errorf("reading the API server's version: %w", err)
 	}
 	return info.Major + "." + strings.TrimSuffix(info.Minor, "+"), nil
+}
+
+// guessServiceCIDR infers the service CIDR from the kubernetes Service's cluster IP.
+func guessServiceCIDR(ctx context.Context, mgr ctrl.Manager) (string, error) {
+	svc := &corev1.Service{}
+	if err := mgr.GetAPIReader().Get(ctx, client.ObjectKey{Namespace: "default", Name: "kubernetes"}, svc); err != nil {
+		return "", fmt.Errorf("reading the kubernetes Service to infer the service CIDR (or set --cluster-service-cidr): %w", err)
+	}
+	return serviceCIDROf(svc.Spec.ClusterIP)
+}
+
+// serviceCIDROf is the /16 (IPv6: /108) that holds the kubernetes Service's cluster IP, the
+// first address of the service range, in a block of the size EKS allocates by default.
+func serviceCIDROf(clusterIP string) (string, error) {
+	ip := net.ParseIP(clusterIP)
+	if ip == nil {
+		return "", fmt.Errorf("the kubernetes Service's cluster IP %q is not an IP; set --cluster-service-cidr", clusterIP)
+	}
+	if v4 := ip.To4(); v4 != nil {
+		return (&net.IPNet{IP: v4.Mask(net.CIDRMask(16, 32)), Mask: net.CIDRMask(16, 32)}).String(), nil
+	}
+	return (&net.IPNet{IP: ip.Mask(net.CIDRMask(108, 128)), Mask: net.CIDRMask(108, 128)}).String(), nil
 }

@@ -40,6 +40,7 @@ type Options struct {
 	// AWS provider.
 	AWSRegion         string
 	ClusterEndpoint   string
+	ServiceCIDR       string
 	InterruptionQueue string
 	AWSEndpoint       string
 }
@@ -62,6 +63,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.SimStateNamespace, "sim-state-namespace", "karpenter-simulated", "Simulated provider: namespace holding the simulated EC2 state and fault ConfigMap")
 	fs.StringVar(&o.AWSRegion, "aws-region", "", "AWS provider: region; from the standard AWS configuration (AWS_REGION, shared config) when empty")
 	fs.StringVar(&o.ClusterEndpoint, "cluster-endpoint", "", "AWS provider: API server URL nodes join (required with --cloud-provider=aws)")
+	fs.StringVar(&o.ServiceCIDR, "cluster-service-cidr", "", "AWS provider: the cluster's service CIDR nodes are told (nodeadm needs it); the /16 (IPv6: /108) holding the kubernetes Service's IP when empty, as EKS allocates")
 	fs.StringVar(&o.InterruptionQueue, "interruption-queue", "", "AWS provider: SQS queue (name or URL) of EC2 interruption events; interruption handling is off when empty")
 	fs.StringVar(&o.AWSEndpoint, "aws-endpoint-url", "", "AWS provider: send every AWS API call to this URL, for tests against a local emulator (AWS_ENDPOINT_URL also works)")
 }

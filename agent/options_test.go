@@ -89,3 +89,18 @@ func TestAWSFlagsFromEnvironment(t *testing.T) {
 		t.Errorf("options = %+v", o)
 	}
 }
+
+func TestServiceCIDRFromTheKubernetesService(t *testing.T) {
+	for ip, want := range map[string]string{
+		"10.100.0.1":   "10.100.0.0/16",
+		"172.20.0.1":   "172.20.0.0/16",
+		"fd12:3456::1": "fd12:3456::/108",
+	} {
+		if got, err := serviceCIDROf(ip); err != nil || got != want {
+			t.Errorf("serviceCIDROf(%q) = %q, %v; want %q", ip, got, err, want)
+		}
+	}
+	if _, err := serviceCIDROf("None"); err == nil || !strings.Contains(err.Error(), "--cluster-service-cidr") {
+		t.Errorf("a headless address: %v", err)
+	}
+}

@@ -44,6 +44,7 @@ func newEnv(t *testing.T) *env {
 		ClusterName:       testCluster,
 		ClusterEndpoint:   "https://api.test.example.com",
 		ClusterCABundle:   []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+		ServiceCIDR:       "10.100.0.0/16",
 		InterruptionQueue: testCluster,
 	})
 	if err != nil {

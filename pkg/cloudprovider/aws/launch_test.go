@@ -97,6 +97,7 @@ func TestLaunchPrefersSpotWithASecureTemplateAndTags(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"kind: NodeConfig", "name: " + testCluster, "apiServerEndpoint: https://api.test.example.com",
+		"cidr: 10.100.0.0/16", "certificateAuthority: " + base64.StdEncoding.EncodeToString([]byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")),
 		"--node-labels=karpenter.sh/nodepool=default,team=platform", "--register-with-taints=karpenter.sh/unregistered=:NoExecute"} {
 		if !strings.Contains(string(ud), want) {
 			t.Errorf("user data lacks %q:\n%s", want, ud)
