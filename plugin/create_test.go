@@ -95,7 +95,7 @@ func TestCreateNodePoolRejectsInvalidFlagsBeforeSending(t *testing.T) {
 	}{
 		{"weight", []string{"--weight", "101"}, []string{"--weight: spec.weight", "less than or equal to 100", "fix: give --weight a whole number from 1 to 100"}},
 		{"label domain", []string{"--label", "kubernetes.io/team=x"}, []string{"--label: spec.template.metadata.labels", `label domain "kubernetes.io" is restricted`}},
-		{"taint effect", []string{"--taint", "a=b:Never"}, []string{"--taint: spec.template.spec.taints", "taint effect must be one of"}},
+		{"taint effect", []string{"--taint", "a=b:Never"}, []string{"--taint a=b:Never: spec.template.spec.taints[0].effect", "taint effect must be one of"}},
 		{"policy", []string{"--consolidation-policy", "Sometimes"}, []string{"--consolidation-policy: spec.disruption.consolidationPolicy", "Unsupported value"}},
 		{"capacity type", []string{"--capacity-type", "cheap"}, []string{`invalid --capacity-type value "cheap"`}},
 		{"dry-run mode", []string{"--dry-run=maybe"}, []string{`invalid --dry-run "maybe"`}},
@@ -116,7 +116,7 @@ func TestCreateNodePoolRejectsInvalidFlagsBeforeSending(t *testing.T) {
 // server rejects on the same field, and what it accepts the API server accepts.
 func TestClientSideValidationAgreesWithTheAPIServer(t *testing.T) {
 	c := sharedCluster(t, "main", true)
-	dyn, err := dynamic.NewForConfig(c.env.Config)
+	dyn, err := dynamic.NewForConfig(c.cp.RESTConfig())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,9 @@ func describeFixture(t *testing.T) *cluster {
 		node := newNode("get-node-1", map[string]string{"karpenter.sh/nodepool": "get-a"}, "2", "8Gi")
 		running := newPod("desc", "web-running", "500m", "1Gi", "get-node-1")
 		nominated := newPod("desc", "web-nominated", "250m", "256Mi", "")
+		// Only a node of NodePool get-b would do, and there is none: the kube-scheduler leaves
+		// it pending.
+		nominated.Spec.NodeSelector = map[string]string{"karpenter.sh/nodepool": "get-b"}
 		c.create(t, node, running, nominated)
 		nc := corev1.ObjectReference{Kind: "NodeClaim", Name: "get-a-priced"}
 		c.create(t,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,26 +12,45 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	ec2v1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/ec2/v1"
+	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/apis/scheme"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/controlplane"
 )
 
-// cluster is an envtest API server (etcd + kube-apiserver from the cached control-plane
-// binaries) with an admin kubeconfig.
+// cluster is the package's control plane (etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler and KWOK), started on first use and stopped by TestMain, with an admin
+// kubeconfig. Tests name the cluster state they want (sharedCluster): asking for another state
+// than the current one empties the cluster first, so the NodePools of one group of tests never
+// take part in another's simulation.
 type cluster struct {
-	env        *envtest.Environment
+	cp         *controlplane.ControlPlane
 	kubeconfig string
 	client     client.Client
 
 	mu       sync.Mutex
+	state    string
+	crds     bool
 	fixtures map[string]bool
+	// namespaces are the namespaces tests made; a reset empties them. nsMu guards them apart
+	// from mu, which once holds while a fixture's setup makes namespaces.
+	nsMu       sync.Mutex
+	namespaces map[string]bool
 }
 
-// once runs setup the first time a test asks for the named fixture on this cluster.
+// once runs setup the first time a test asks for the named fixture in the current state.
 func (c *cluster) once(t *testing.T, name string, setup func()) {
 	t.Helper()
 	c.mu.Lock()
@@ -43,68 +63,157 @@ func (c *cluster) once(t *testing.T, name string, setup func()) {
 }
 
 var (
-	clustersMu sync.Mutex
-	clusters   = map[string]*cluster{}
+	sharedMu sync.Mutex
+	shared   *cluster
 )
 
-// TestMain stops the API servers the tests started.
+// TestMain stops the control plane the tests started.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	clustersMu.Lock()
-	for _, c := range clusters {
-		_ = c.env.Stop()
-		_ = os.Remove(c.kubeconfig)
+	sharedMu.Lock()
+	if shared != nil {
+		if err := shared.cp.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping the control plane:", err)
+		}
 	}
-	clustersMu.Unlock()
+	sharedMu.Unlock()
 	os.Exit(code)
 }
 
-// sharedCluster returns the API server named name, starting it on first use; withCRDs installs
-// manifests/crds. Tests that share one use distinct object names. Missing binaries fail the test
-// with the command that builds them.
+// sharedCluster returns the control plane in the state named name, with the Karpenter CRDs
+// installed or not as withCRDs says; the first call starts it. Tests of one state share its
+// objects and use distinct names. Missing binaries fail the test with the command that builds
+// them.
 func sharedCluster(t *testing.T, name string, withCRDs bool) *cluster {
 	t.Helper()
-	clustersMu.Lock()
-	defer clustersMu.Unlock()
-	if c, ok := clusters[name]; ok {
-		return c
-	}
-	env := &envtest.Environment{BinaryAssetsDirectory: controlplane.RequireEnvtestAssetsDir(t), Scheme: scheme.New()}
-	if withCRDs {
-		root, err := controlplane.RepoRoot()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if shared == nil {
+		controlplane.RequireAssets(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+		defer cancel()
+		cp, err := controlplane.Start(ctx, controlplane.AllComponents())
 		if err != nil {
 			t.Fatal(err)
 		}
-		env.CRDDirectoryPaths = []string{filepath.Join(root, "manifests", "crds")}
-		env.ErrorIfCRDPathMissing = true
+		shared = &cluster{cp: cp, kubeconfig: cp.KubeconfigPath(), namespaces: map[string]bool{metav1.NamespaceDefault: true}}
+		if err := shared.newClient(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("starting the API server: %v", err)
+	c := shared
+	if c.state == name && c.crds == withCRDs && c.state != "" {
+		return c
 	}
-	admin, err := env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc, err := admin.KubeConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.CreateTemp("", "kubeconfig-"+name+"-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Write(kc); err != nil {
-		t.Fatal(err)
-	}
-	_ = f.Close()
-	cl, err := client.New(admin.Config(), client.Options{Scheme: scheme.New()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &cluster{env: env, kubeconfig: f.Name(), client: cl, fixtures: map[string]bool{}}
-	clusters[name] = c
+	c.reset(t)
+	c.setCRDs(t, withCRDs)
+	c.state, c.fixtures = name, map[string]bool{}
 	return c
+}
+
+func (c *cluster) newClient() error {
+	cl, err := client.New(c.cp.RESTConfig(), client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return fmt.Errorf("building the test client: %w", err)
+	}
+	c.client = cl
+	return nil
+}
+
+// reset deletes what tests create: Karpenter objects, nodes, volumes, and the pods,
+// DaemonSets and Events of the tests' namespaces.
+func (c *cluster) reset(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	c.nsMu.Lock()
+	defer c.nsMu.Unlock()
+	for ns := range c.namespaces {
+		inNS := client.InNamespace(ns)
+		for _, obj := range []client.Object{&corev1.Pod{}, &appsv1.DaemonSet{}, &corev1.PersistentVolumeClaim{}, &corev1.Event{}} {
+			if err := c.client.DeleteAllOf(ctx, obj, inNS, client.GracePeriodSeconds(0)); err != nil {
+				t.Fatalf("deleting the %T of %s: %v", obj, ns, err)
+			}
+		}
+	}
+	kinds := []client.Object{&corev1.PersistentVolume{}, &corev1.Node{}}
+	if c.crds {
+		kinds = append(kinds, &karpv1.NodeClaim{}, &karpv1.NodePool{}, &ec2v1.EC2NodeClass{})
+	}
+	for _, obj := range kinds {
+		if err := c.client.DeleteAllOf(ctx, obj); err != nil {
+			t.Fatalf("deleting every %T: %v", obj, err)
+		}
+	}
+	c.poll(t, "an empty cluster", func(ctx context.Context) (bool, error) {
+		lists := []client.ObjectList{&corev1.NodeList{}, &corev1.PersistentVolumeList{}}
+		if c.crds {
+			lists = append(lists, &karpv1.NodePoolList{}, &karpv1.NodeClaimList{}, &ec2v1.EC2NodeClassList{})
+		}
+		for ns := range c.namespaces {
+			var pods corev1.PodList
+			if err := c.client.List(ctx, &pods, client.InNamespace(ns)); err != nil || len(pods.Items) > 0 {
+				return false, err
+			}
+		}
+		for _, l := range lists {
+			if err := c.client.List(ctx, l); err != nil {
+				return false, err
+			}
+			if meta.LenList(l) > 0 {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+}
+
+// setCRDs installs or removes manifests/crds, and waits until the API server agrees.
+func (c *cluster) setCRDs(t *testing.T, want bool) {
+	t.Helper()
+	if c.crds == want {
+		return
+	}
+	root, err := controlplane.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := envtest.CRDInstallOptions{Paths: []string{filepath.Join(root, "manifests", "crds")}, ErrorIfPathMissing: true}
+	if want {
+		if _, err := envtest.InstallCRDs(c.cp.RESTConfig(), opts); err != nil {
+			t.Fatalf("installing the CRDs: %v", err)
+		}
+	} else {
+		if err := envtest.UninstallCRDs(c.cp.RESTConfig(), opts); err != nil {
+			t.Fatalf("removing the CRDs: %v", err)
+		}
+		c.poll(t, "the CRDs gone", func(ctx context.Context) (bool, error) {
+			for _, crd := range opts.CRDs {
+				var got unstructured.Unstructured
+				got.SetAPIVersion("apiextensions.k8s.io/v1")
+				got.SetKind("CustomResourceDefinition")
+				err := c.client.Get(ctx, client.ObjectKey{Name: crd.GetName()}, &got)
+				if !apierrors.IsNotFound(err) {
+					return false, client.IgnoreNotFound(err)
+				}
+			}
+			// The API server drops a CRD's handler shortly after the object is gone.
+			_, err := dynamic.NewForConfigOrDie(c.cp.RESTConfig()).Resource(karpv1.SchemeGroupVersion.WithResource("nodepools")).List(ctx, metav1.ListOptions{})
+			return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+		})
+	}
+	c.crds = want
+	// The client's REST mapper remembers the resources it saw; start afresh.
+	if err := c.newClient(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// poll checks cond every 200ms until it holds, for at most a minute.
+func (c *cluster) poll(t *testing.T, what string, cond func(ctx context.Context) (bool, error)) {
+	t.Helper()
+	if err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true, cond); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
 }
 
 // result is what one command run printed and returned.

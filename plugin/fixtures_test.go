@@ -12,6 +12,7 @@ import (
 
 	ec2v1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/ec2/v1"
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/controlplane"
 )
 
 // Object factories: a valid object with the given name, changed by the options.
@@ -90,13 +91,15 @@ func newNode(name string, labels map[string]string, cpu, mem string) *corev1.Nod
 		l[k] = v
 	}
 	return &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: l},
+		// KWOK plays the node's kubelet: it turns Ready and the pods bound to it run.
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: l, Annotations: map[string]string{controlplane.KWOKNodeAnnotation: controlplane.KWOKNodeAnnotationValue}},
 		Status:     corev1.NodeStatus{Capacity: rl, Allocatable: rl.DeepCopy()},
 	}
 }
 
-// newPod requests cpu and memory; it is bound to nodeName, or pending and marked unschedulable
-// by the kube-scheduler when nodeName is empty.
+// newPod requests cpu and memory; it is bound to nodeName, or left to the kube-scheduler when
+// nodeName is empty (create waits for its verdict). The status is for reading the fixture: the
+// kube-scheduler and KWOK write the real one.
 func newPod(namespace, name, cpu, mem, nodeName string) *corev1.Pod {
 	p := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: map[string]string{"app": name}},
@@ -134,7 +137,10 @@ func ref(obj client.Object, kind string) corev1.ObjectReference {
 	return corev1.ObjectReference{Kind: kind, Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: obj.GetUID()}
 }
 
-// create creates the objects, then writes the status each was given (create ignores it).
+// create creates the objects, then writes the status each was given (create ignores it), but
+// for Events, nodes (whose status create keeps, and KWOK then owns) and pods (the kube-scheduler
+// and KWOK own theirs). It waits until the kube-scheduler has found no node for each pod left
+// to it, and fails if it bound one.
 func (c *cluster) create(t *testing.T, objs ...client.Object) {
 	t.Helper()
 	ctx := context.Background()
@@ -143,7 +149,13 @@ func (c *cluster) create(t *testing.T, objs ...client.Object) {
 		if err := c.client.Create(ctx, obj); err != nil {
 			t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
 		}
-		if _, isEvent := obj.(*corev1.Event); isEvent {
+		switch o := obj.(type) {
+		case *corev1.Event, *corev1.Node:
+			continue
+		case *corev1.Pod:
+			if o.Spec.NodeName == "" {
+				c.waitUnschedulable(t, o)
+			}
 			continue
 		}
 		withStatus.SetResourceVersion(obj.GetResourceVersion())
@@ -156,10 +168,39 @@ func (c *cluster) create(t *testing.T, objs ...client.Object) {
 	}
 }
 
+// ensureNamespace creates the namespace and waits for its default ServiceAccount, without which
+// pods are refused.
 func ensureNamespace(t *testing.T, c *cluster, name string) {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if err := c.client.Create(context.Background(), ns); client.IgnoreAlreadyExists(err) != nil {
 		t.Fatal(err)
 	}
+	c.nsMu.Lock()
+	c.namespaces[name] = true
+	c.nsMu.Unlock()
+	c.poll(t, "the default ServiceAccount of "+name, func(ctx context.Context) (bool, error) {
+		err := c.client.Get(ctx, client.ObjectKey{Namespace: name, Name: "default"}, &corev1.ServiceAccount{})
+		return err == nil, client.IgnoreNotFound(err)
+	})
+}
+
+// waitUnschedulable waits until the kube-scheduler has tried the pod and found no node.
+func (c *cluster) waitUnschedulable(t *testing.T, p *corev1.Pod) {
+	t.Helper()
+	c.poll(t, "the kube-scheduler's verdict on "+p.Name, func(ctx context.Context) (bool, error) {
+		var got corev1.Pod
+		if err := c.client.Get(ctx, client.ObjectKeyFromObject(p), &got); err != nil {
+			return false, err
+		}
+		if got.Spec.NodeName != "" {
+			t.Fatalf("the kube-scheduler bound %s to %s; the fixture wants it pending", p.Name, got.Spec.NodeName)
+		}
+		for _, cond := range got.Status.Conditions {
+			if cond.Type == corev1.PodScheduled && cond.Reason == corev1.PodReasonUnschedulable {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
 }

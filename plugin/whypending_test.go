@@ -13,7 +13,8 @@ import (
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/simulate"
 )
 
-// whyPendingCluster has its own API server, so that its NodePools alone decide:
+// whyPendingCluster has the control plane to itself (state "simulate"), so that its NodePools
+// alone decide:
 //   - general: on-demand amd64 c/m/r of generation 5+, in the node class's zones us-east-1a/b
 //   - tainted: weight 10, tainted dedicated=gpu:NoSchedule
 //   - capped: a cpu limit of 1, already used by its node
@@ -51,7 +52,6 @@ func whyPendingCluster(t *testing.T) *cluster {
 		zoned.Spec.NodeSelector = map[string]string{corev1.LabelTopologyZone: "us-east-1c"}
 		c.create(t, newEC2NodeClass("default", "us-east-1a", "us-east-1b"), general, tainted, capped, node, cappedNode, running, fits, huge, zoned)
 		c.create(t,
-			newEvent("wp", "huge.1", ref(huge, "Pod"), "Warning", decisions.ReasonFailedScheduling, "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available.", "default-scheduler"),
 			newEvent("wp", "huge.2", ref(huge, "Pod"), "Warning", decisions.ReasonFailedScheduling, decisions.FailedScheduling(huge, "no NodePool fits").Message, "karpenter"),
 			newEvent("wp", "fits.1", ref(fits, "Pod"), "Normal", decisions.ReasonNominated, "Pod should schedule on: nodeclaim/general-x1", "karpenter"),
 			newEvent("default", "general-x1.1", corev1.ObjectReference{Kind: "NodeClaim", Name: "general-x1"}, "Normal", decisions.ReasonLaunched, "Launched c5.large (on-demand) in us-east-1a at $0.0850/h for 1 pod(s)", "karpenter"),
@@ -68,7 +68,7 @@ func TestWhyPendingNamesTheConstraintOfEveryNodePool(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Pod wp/huge",
-		"kube-scheduler: 0/2 nodes are available: 2 Insufficient cpu.",
+		"kube-scheduler: 0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint(s).",
 		"agent:          FailedScheduling: Failed to schedule pod: no NodePool fits",
 		"simulation:     cannot be placed",
 		"Existing nodes (2), none fits",
