@@ -157,6 +157,26 @@ func TestAWSLaunchThroughThrottlingWithSecureTemplate(t *testing.T) {
 		}
 		return len(nc.Status.Subnets) == 3 && len(nc.Status.AMIs) == 2 && nc.Status.InstanceProfile != "", nil
 	})
+	// A node class whose subnet selector matches nothing makes its NodePool not ready, and both
+	// say which selector.
+	broken := e.nodeClass()
+	broken.Name = "broken"
+	broken.Spec.SubnetSelectorTerms = []ec2v1.SubnetSelectorTerm{{Tags: map[string]string{"karpenter.sh/discovery": "elsewhere"}}}
+	brokenPool := framework.NodePool("broken", framework.GeneralPurpose())
+	brokenPool.Spec.Template.Spec.NodeClassRef.Name = "broken"
+	e.Create(t, broken, brokenPool)
+	framework.Eventually(t, time.Minute, "NodePool broken NodeClassReady=False naming the selector", func(ctx context.Context) (bool, error) {
+		np := &karpv1.NodePool{}
+		if err := e.Client.Get(ctx, client.ObjectKey{Name: "broken"}, np); err != nil {
+			return false, err
+		}
+		c := meta.FindStatusCondition(np.Status.Conditions, karpv1.ConditionTypeNodeClassReady)
+		if c == nil || c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, "subnetSelectorTerms[0] (tags {karpenter.sh/discovery: elsewhere})") {
+			return false, fmt.Errorf("NodeClassReady %+v", c)
+		}
+		return true, nil
+	})
+
 	e.Create(t, framework.Deployment("one", 1, "1", "1Gi"))
 	pods := e.WaitRunning(t, map[string]string{"app": "one"}, 1, provisionTimeout)
 	node := nodeOf(t, e.Env, pods[0])
