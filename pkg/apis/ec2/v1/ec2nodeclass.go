@@ -1,6 +1,9 @@
 package v1
 
 import (
+	"maps"
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -49,7 +52,7 @@ type EC2NodeClassSpec struct {
 	// +required
 	AMISelectorTerms []AMISelectorTerm `json:"amiSelectorTerms"`
 	// AMIFamily selects the bootstrap format when amiSelectorTerms has no alias.
-	// +kubebuilder:validation:Enum:={AL2,AL2023,Bottlerocket,Custom,Windows2019,Windows2022}
+	// +kubebuilder:validation:Enum:={AL2,AL2023,Bottlerocket,Custom,Windows2019,Windows2022,Windows2025}
 	// +optional
 	AMIFamily *string `json:"amiFamily,omitempty"`
 	// UserData is merged with the bootstrap user data of the AMI family.
@@ -245,8 +248,8 @@ type SecurityGroupSelectorTerm struct {
 type AMISelectorTerm struct {
 	// Alias is family@version, such as al2023@latest or bottlerocket@v1.20.0.
 	// +kubebuilder:validation:XValidation:message="'alias' is improperly formatted, must match the format 'family@version'",rule="self.matches('^[a-zA-Z0-9]+@.+$')"
-	// +kubebuilder:validation:XValidation:message="family is not supported, must be one of the following: 'al2', 'al2023', 'bottlerocket', 'windows2019', 'windows2022'",rule="self.find('^[^@]+') in ['al2','al2023','bottlerocket','windows2019','windows2022']"
-	// +kubebuilder:validation:XValidation:message="windows families may only specify version 'latest'",rule="self.find('^[^@]+') in ['windows2019','windows2022'] ? self.find('@.*$') == '@latest' : true"
+	// +kubebuilder:validation:XValidation:message="family is not supported, must be one of the following: 'al2', 'al2023', 'bottlerocket', 'windows2019', 'windows2022', 'windows2025'",rule="self.find('^[^@]+') in ['al2','al2023','bottlerocket','windows2019','windows2022','windows2025']"
+	// +kubebuilder:validation:XValidation:message="windows families may only specify version 'latest'",rule="self.find('^[^@]+') in ['windows2019','windows2022','windows2025'] ? self.find('@.*$') == '@latest' : true"
 	// +kubebuilder:validation:MaxLength=30
 	// +optional
 	Alias string `json:"alias,omitempty"`
@@ -272,6 +275,7 @@ type AMISelectorTerm struct {
 
 // KubeletConfiguration holds the kubelet settings the agent passes to nodes and uses to compute
 // allocatable.
+// +kubebuilder:object:generate=false
 // +kubebuilder:validation:XValidation:message="imageGCHighThresholdPercent must be greater than imageGCLowThresholdPercent",rule="has(self.imageGCHighThresholdPercent) && has(self.imageGCLowThresholdPercent) ? self.imageGCHighThresholdPercent > self.imageGCLowThresholdPercent : true"
 // +kubebuilder:validation:XValidation:message="evictionSoft OwnerKey does not have a matching evictionSoftGracePeriod",rule="has(self.evictionSoft) ? self.evictionSoft.all(e, has(self.evictionSoftGracePeriod) && (e in self.evictionSoftGracePeriod)) : true"
 // +kubebuilder:validation:XValidation:message="evictionSoftGracePeriod OwnerKey does not have a matching evictionSoft",rule="has(self.evictionSoftGracePeriod) ? self.evictionSoftGracePeriod.all(e, has(self.evictionSoft) && (e in self.evictionSoft)) : true"
@@ -300,11 +304,11 @@ type KubeletConfiguration struct {
 	// EvictionHard are the hard eviction thresholds.
 	// +kubebuilder:validation:XValidation:message="valid keys for evictionHard are ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available']",rule="self.all(x, x in ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available'])"
 	// +optional
-	EvictionHard map[string]string `json:"evictionHard,omitempty"`
+	EvictionHard map[string]EvictionThreshold `json:"evictionHard,omitempty"`
 	// EvictionSoft are the soft eviction thresholds; each needs a grace period.
 	// +kubebuilder:validation:XValidation:message="valid keys for evictionSoft are ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available']",rule="self.all(x, x in ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available'])"
 	// +optional
-	EvictionSoft map[string]string `json:"evictionSoft,omitempty"`
+	EvictionSoft map[string]EvictionThreshold `json:"evictionSoft,omitempty"`
 	// EvictionSoftGracePeriod is how long a soft threshold must hold before eviction.
 	// +kubebuilder:validation:XValidation:message="valid keys for evictionSoftGracePeriod are ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available']",rule="self.all(x, x in ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available'])"
 	// +optional
@@ -325,6 +329,51 @@ type KubeletConfiguration struct {
 	// CPUCFSQuota enables CPU CFS quota enforcement for limits.
 	// +optional
 	CPUCFSQuota *bool `json:"cpuCFSQuota,omitempty"`
+}
+
+// EvictionThreshold is an alias, not a defined type, so that the eviction maps stay
+// map[string]string for the code that reads them while the schema checks every value where it
+// is. controller-gen's deepcopy generator cannot copy such maps, hence the hand-written
+// KubeletConfiguration.DeepCopyInto.
+
+// EvictionThreshold is a percentage of the resource, such as 10% or 5.5%, or a quantity, such as
+// 500Mi.
+// +kubebuilder:validation:Pattern=`^((\d{1,2}(\.\d{1,2})?|100(\.0{1,2})?)%|(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?)?$`
+type EvictionThreshold = string
+
+// DeepCopyInto copies the kubelet settings; see EvictionThreshold for why it is hand-written.
+func (in *KubeletConfiguration) DeepCopyInto(out *KubeletConfiguration) {
+	*out = *in
+	out.ClusterDNS = slices.Clone(in.ClusterDNS)
+	out.MaxPods = clonePtr(in.MaxPods)
+	out.PodsPerCore = clonePtr(in.PodsPerCore)
+	out.SystemReserved = maps.Clone(in.SystemReserved)
+	out.KubeReserved = maps.Clone(in.KubeReserved)
+	out.EvictionHard = maps.Clone(in.EvictionHard)
+	out.EvictionSoft = maps.Clone(in.EvictionSoft)
+	out.EvictionSoftGracePeriod = maps.Clone(in.EvictionSoftGracePeriod)
+	out.EvictionMaxPodGracePeriod = clonePtr(in.EvictionMaxPodGracePeriod)
+	out.ImageGCHighThresholdPercent = clonePtr(in.ImageGCHighThresholdPercent)
+	out.ImageGCLowThresholdPercent = clonePtr(in.ImageGCLowThresholdPercent)
+	out.CPUCFSQuota = clonePtr(in.CPUCFSQuota)
+}
+
+// DeepCopy returns a copy of the kubelet settings.
+func (in *KubeletConfiguration) DeepCopy() *KubeletConfiguration {
+	if in == nil {
+		return nil
+	}
+	out := new(KubeletConfiguration)
+	in.DeepCopyInto(out)
+	return out
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // MetadataOptions configure the EC2 instance metadata service.
