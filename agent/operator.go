@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 
@@ -216,8 +217,15 @@ func kubernetesVersion(mgr ctrl.Manager) (string, error) {
 	return info.Major + "." + strings.TrimSuffix(info.Minor, "+"), nil
 }
 
-// guessServiceCIDR infers the service CIDR from the kubernetes Service's cluster IP.
+// guessServiceCIDR infers the service CIDR from the kubernetes Service's cluster IP. In a pod,
+// the API server address is that IP (KUBERNETES_SERVICE_HOST), which needs no RBAC to read;
+// outside, the Service is read.
 func guessServiceCIDR(ctx context.Context, mgr ctrl.Manager) (string, error) {
+	if u, err := url.Parse(mgr.GetConfig().Host); err == nil {
+		if ip := net.ParseIP(u.Hostname()); ip != nil && !ip.IsLoopback() {
+			return serviceCIDROf(ip.String())
+		}
+	}
 	svc := &corev1.Service{}
 	if err := mgr.GetAPIReader().Get(ctx, client.ObjectKey{Namespace: "default", Name: "kubernetes"}, svc); err != nil {
 		return "", fmt.Errorf("reading the kubernetes Service to infer the service CIDR (or set --cluster-service-cidr): %w", err)
