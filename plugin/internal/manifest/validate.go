@@ -77,10 +77,19 @@ type ValidationError struct {
 func NewValidationError(kind string, errs field.ErrorList, origins Origins) *ValidationError {
 	out := &ValidationError{Kind: kind}
 	for _, e := range errs {
+		if skippedRulesNotice(e) && len(errs) > 1 {
+			// The API server's "some validation rules were not checked" names no field and
+			// no fix; the errors beside it are what to correct first.
+			continue
+		}
 		flag := origins.FlagFor(e.Field)
 		out.Errors = append(out.Errors, FieldError{Field: e.Field, Flag: flag, Detail: e.ErrorBody(), Fix: fixFor(flag)})
 	}
 	return out
+}
+
+func skippedRulesNotice(e *field.Error) bool {
+	return e.Field == "<nil>" || (e.Field == "" && strings.Contains(e.Detail, "some validation rules were not checked"))
 }
 
 func (e *ValidationError) Error() string {
