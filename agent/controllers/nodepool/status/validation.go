@@ -20,6 +20,11 @@ import (
 // template label on the same key), and duplicate taints.
 func validate(np *karpv1.NodePool) error {
 	var errs []error
+	if np.Spec.Replicas != nil {
+		// The API accepts static NodePools so upstream YAML applies unchanged; saying so here
+		// keeps the agent from provisioning on demand for a pool meant to hold a fixed count.
+		errs = append(errs, fmt.Errorf("spec.replicas: static NodePools are not supported by this agent; remove spec.replicas to provision on demand, or run upstream Karpenter's StaticCapacity feature for a fixed node count"))
+	}
 	tmpl := np.Spec.Template
 	labels := slices.Sorted(maps.Keys(tmpl.Labels))
 	for _, k := range labels {

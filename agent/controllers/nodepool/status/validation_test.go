@@ -85,6 +85,13 @@ func TestValidateNamesTheField(t *testing.T) {
 			},
 			want: `spec.template.spec.requirements[1] (gen Gt [2]) conflicts with spec.template.metadata.labels["gen"]="2"`,
 		},
+		"a static NodePool": {
+			mutate: func(np *karpv1.NodePool) {
+				replicas := int64(3)
+				np.Spec.Replicas = &replicas
+			},
+			want: "spec.replicas: static NodePools are not supported by this agent",
+		},
 		"disjoint In requirements": {
 			mutate: func(np *karpv1.NodePool) {
 				np.Spec.Template.Spec.Requirements = append(np.Spec.Template.Spec.Requirements, req(corev1.LabelArchStable, corev1.NodeSelectorOpIn, "arm64"))
@@ -136,7 +143,9 @@ func TestValidateNamesTheField(t *testing.T) {
 	}
 }
 
-// The NodePools the API tests accept as valid must pass the runtime checks too.
+// The NodePools the API tests accept as valid must pass the runtime checks too, but for static
+// ones, which the API stores for upstream compatibility and this agent refuses only by that
+// field.
 func TestValidateAcceptsTheValidFixtures(t *testing.T) {
 	root, err := controlplane.RepoRoot()
 	if err != nil {
@@ -155,7 +164,14 @@ func TestValidateAcceptsTheValidFixtures(t *testing.T) {
 		if err := yaml.Unmarshal(data, np); err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		if err := validate(np); err != nil {
+		err = validate(np)
+		if np.Spec.Replicas != nil {
+			if err == nil || !strings.HasPrefix(err.Error(), "spec.replicas:") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("%s: a static NodePool must fail on spec.replicas alone, got %v", filepath.Base(p), err)
+			}
+			continue
+		}
+		if err != nil {
 			t.Errorf("%s: %v", filepath.Base(p), err)
 		}
 	}
