@@ -215,3 +215,32 @@ func poll(t *testing.T, cond func(ctx context.Context) (bool, error)) {
 		t.Fatal(err)
 	}
 }
+
+// The pending screen runs the agent's scheduling engine on what the informers hold and what
+// the simulation lists (EC2NodeClasses, DaemonSets, volumes), and Enter shows its explanation.
+func TestPendingVerdictFromTheEngine(t *testing.T) {
+	api, c := newAPICluster(t)
+	name := uniq("why")
+	api.seed(name)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store := NewStore()
+	if err := NewSource(c, store).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	m := New(ctx, Config{Context: "envtest", Store: store, Explain: ClusterExplainer(c), Start: viewPending, Window: 20 * time.Millisecond})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 30))
+	tm.Send(keyMsg("/"))
+	for _, k := range keysOf(name, "enter") {
+		tm.Send(k)
+	}
+	// The seeded node is not Ready and the NodePool's EC2NodeClass does not exist: the engine
+	// says both, as why-pending would.
+	waitOutput(t, tm, "filter: "+name, "cannot be placed: ", "nodepool "+name+": its EC2NodeClass default does")
+	tm.Send(keyMsg("enter"))
+	waitOutput(t, tm, "Pod "+name+"/web-2", "its EC2NodeClass default does not exist", "fix: create it")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+}
