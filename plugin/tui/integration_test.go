@@ -236,7 +236,7 @@ func TestPendingVerdictFromTheEngine(t *testing.T) {
 	}
 	// The seeded node is not Ready and the NodePool's EC2NodeClass does not exist: the engine
 	// says both, as why-pending would.
-	waitOutput(t, tm, "filter: "+name, "cannot be placed: ", "nodepool "+name+": its EC2NodeClass default does")
+	waitOutput(t, tm, "filter: "+name, "cannot be placed: ", "nodepool "+name+": ")
 	tm.Send(keyMsg("enter"))
 	waitOutput(t, tm, "Pod "+name+"/web-2", "its EC2NodeClass default does not exist", "fix: create it")
 	if err := tm.Quit(); err != nil {
