@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	corev1 "k8s.io/api/core/v1"
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
@@ -182,5 +184,23 @@ func TestLaunchWithNoCompatibleOfferingIsICE(t *testing.T) {
 	}
 	if n := e.srv.Calls("CreateFleet"); n != 0 {
 		t.Errorf("CreateFleet called %d times for an impossible launch", n)
+	}
+}
+
+func TestLaunchRecreatesALaunchTemplateDeletedBehindItsBack(t *testing.T) {
+	e := newEnv(t)
+	e.readyNodeClass(t, discoveryNodeClass("default"))
+	if _, err := e.p.Create(e.ctx, nodeClaim("default-a", "default", smallAMD64...)); err != nil {
+		t.Fatal(err)
+	}
+	lt := e.srv.LaunchTemplates()[0]
+	if _, err := e.p.ec2.DeleteLaunchTemplate(e.ctx, &ec2.DeleteLaunchTemplateInput{LaunchTemplateId: aws.String(lt.ID)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.Create(e.ctx, nodeClaim("default-b", "default", smallAMD64...)); err != nil {
+		t.Fatalf("launch after the template was deleted: %v", err)
+	}
+	if lts := e.srv.LaunchTemplates(); len(lts) != 1 || lts[0].ID == lt.ID || lts[0].Name != lt.Name {
+		t.Errorf("launch templates %+v, want %s recreated under a new id", lts, lt.Name)
 	}
 }
