@@ -26,6 +26,15 @@ type fakeMetricsServer struct {
 
 	mu    sync.Mutex
 	paths []string
+	// down makes the fake answer the NodeMetrics list with 503, as a metrics-server that is
+	// registered but not running.
+	down bool
+}
+
+func (f *fakeMetricsServer) setDown(down bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = down
 }
 
 func newFakeMetricsServer(usage map[string]corev1.ResourceList) *fakeMetricsServer {
@@ -37,6 +46,7 @@ func newFakeMetricsServer(usage map[string]corev1.ResourceList) *fakeMetricsServ
 func (f *fakeMetricsServer) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.paths = append(f.paths, r.URL.Path)
+	down := f.down
 	f.mu.Unlock()
 	var body any
 	switch r.URL.Path {
@@ -47,6 +57,10 @@ func (f *fakeMetricsServer) serve(w http.ResponseWriter, r *http.Request) {
 			APIResources: []metav1.APIResource{{Name: "nodes", Kind: "NodeMetrics", Verbs: []string{"get", "list"}}},
 		}
 	case "/apis/metrics.k8s.io/v1beta1/nodes":
+		if down {
+			http.Error(w, "metrics not available yet", http.StatusServiceUnavailable)
+			return
+		}
 		var items []map[string]any
 		for name, u := range f.usage {
 			items = append(items, map[string]any{
@@ -216,5 +230,12 @@ func TestTopShowsUsageFromMetricsAPI(t *testing.T) {
 	}
 	if _, ok := used["gone"]; ok {
 		t.Error("a measurement without a node made a row")
+	}
+
+	// Registered but failing: requests only, exit 0, and a warning that says why.
+	fake.setDown(true)
+	broken := kk(t, "top", "nodes").ok(t)
+	if strings.Contains(broken.out, "USED") || !strings.Contains(broken.errOut, "Warning: showing requests only, real usage from metrics.k8s.io is unavailable") {
+		t.Errorf("with metrics.k8s.io failing, want requests only and a warning: %s", broken)
 	}
 }
