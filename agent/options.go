@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -109,9 +110,11 @@ func (o *Options) Validate() error {
 	if o.ClusterName == "" {
 		errs = append(errs, errors.New("--cluster-name: must not be empty"))
 	}
-	if o.CloudProvider == ProviderAWS && o.ClusterEndpoint == "" {
+	if o.CloudProvider == ProviderAWS {
 		// Nodes join through it before they can resolve or route to the in-cluster service.
-		errs = append(errs, errors.New("--cluster-endpoint: required with --cloud-provider=aws (the API server URL nodes join, e.g. the EKS endpoint)"))
+		if u, err := url.Parse(o.ClusterEndpoint); o.ClusterEndpoint == "" || err != nil || u.Scheme != "https" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--cluster-endpoint=%q: required with --cloud-provider=aws, the https:// URL of the API server nodes join (the EKS endpoint)", o.ClusterEndpoint))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -63,6 +63,7 @@ func TestBadInputNamesTheFlag(t *testing.T) {
 		{args: []string{"--log-level=verbose"}, want: "--log-level"},
 		{env: map[string]string{"BATCH_MAX_DURATION": "soon"}, want: "BATCH_MAX_DURATION"},
 		{args: []string{"--cloud-provider=aws"}, want: "--cluster-endpoint"},
+		{args: []string{"--cloud-provider=aws", "--cluster-endpoint=api.example.com"}, want: "--cluster-endpoint"},
 	} {
 		_, err := parse(t, tc.env, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
