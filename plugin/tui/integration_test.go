@@ -230,15 +230,17 @@ func TestPendingVerdictFromTheEngine(t *testing.T) {
 	}
 	m := New(ctx, Config{Context: "envtest", Store: store, Explain: ClusterExplainer(c), Start: viewPending, Window: 20 * time.Millisecond})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 30))
+	// Other tests' pods share the server, and their verdicts may name this test's NodePool:
+	// filter on this test's namespace and pod.
 	tm.Send(keyMsg("/"))
-	for _, k := range keysOf(name, "enter") {
+	for _, k := range keysOf(name+" web-2", "enter") {
 		tm.Send(k)
 	}
+	waitOutput(t, tm, "filter: "+name+" web-2", "cannot be placed: ")
 	// The seeded node is not Ready and the NodePool's EC2NodeClass does not exist: the engine
 	// says both, as why-pending would.
-	waitOutput(t, tm, "filter: "+name, "cannot be placed: ", "nodepool "+name+": ")
 	tm.Send(keyMsg("enter"))
-	waitOutput(t, tm, "Pod "+name+"/web-2", "its EC2NodeClass default does not exist", "fix: create it")
+	waitOutput(t, tm, "Pod "+name+"/web-2", "NodePool "+name+": its EC2NodeClass default does not exist", "fix: create it")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
