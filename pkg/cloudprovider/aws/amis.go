@@ -24,6 +24,8 @@ var ec2Arch = map[string]string{"x86_64": karpv1.ArchitectureAmd64, "arm64": kar
 // image is one AMI a selector matched.
 type image struct {
 	id, name, arch string
+	rootDevice     string
+	rootSnapshot   string
 	created        time.Time
 	deprecated     bool
 	// standard marks the EKS-optimized AMIs without GPU or Neuron drivers, which must not boot
@@ -69,7 +71,7 @@ func (p *Provider) resolveAMIs(ctx context.Context, terms []ec2v1.AMISelectorTer
 	if len(images) == 0 {
 		return nil, fmt.Sprintf("no available image in %s matches %s", p.region, strings.Join(empty, " or ")), nil
 	}
-	return newestPerArch(images, p.clock.Now()), "", nil
+	return newestPerArch(images), "", nil
 }
 
 // imagesQuery builds a DescribeImages request for a term by id, name, owner and tags. Without an
@@ -177,7 +179,14 @@ func (p *Provider) describeImages(ctx context.Context, in *ec2.DescribeImagesInp
 			if dt, err := time.Parse(time.RFC3339, aws.ToString(img.DeprecationTime)); err == nil && !dt.After(p.clock.Now()) {
 				deprecated = true
 			}
-			out = append(out, image{id: aws.ToString(img.ImageId), name: aws.ToString(img.Name), arch: arch, created: created, deprecated: deprecated, standard: standard})
+			root := image{id: aws.ToString(img.ImageId), name: aws.ToString(img.Name), arch: arch, created: created, deprecated: deprecated, standard: standard,
+				rootDevice: aws.ToString(img.RootDeviceName)}
+			for _, bdm := range img.BlockDeviceMappings {
+				if aws.ToString(bdm.DeviceName) == root.rootDevice && bdm.Ebs != nil {
+					root.rootSnapshot = aws.ToString(bdm.Ebs.SnapshotId)
+				}
+			}
+			out = append(out, root)
 		}
 	}
 	return out, nil
@@ -185,7 +194,7 @@ func (p *Provider) describeImages(ctx context.Context, in *ec2.DescribeImagesInp
 
 // newestPerArch keeps, per architecture, the newest image, preferring ones not deprecated, so
 // that a new AMI release replaces the old one in the status and drifts the nodes built from it.
-func newestPerArch(images []image, _ time.Time) []ec2v1.AMI {
+func newestPerArch(images []image) []ec2v1.AMI {
 	sort.SliceStable(images, func(i, j int) bool {
 		a, b := images[i], images[j]
 		if a.deprecated != b.deprecated {
@@ -203,7 +212,8 @@ func newestPerArch(images []image, _ time.Time) []ec2v1.AMI {
 			continue
 		}
 		seen[img.arch] = true
-		out = append(out, ec2v1.AMI{ID: img.id, Name: img.name, Deprecated: img.deprecated, Requirements: img.requirements()})
+		out = append(out, ec2v1.AMI{ID: img.id, Name: img.name, Deprecated: img.deprecated, Requirements: img.requirements(),
+			RootDeviceName: img.rootDevice, RootDeviceSnapshotID: img.rootSnapshot})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Requirements[0].Values[0] < out[j].Requirements[0].Values[0] })
 	return out

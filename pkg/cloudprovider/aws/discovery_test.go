@@ -58,7 +58,7 @@ func TestResolveDiscoveryNodeClass(t *testing.T) {
 func TestResolveByIDNameAndImageQuery(t *testing.T) {
 	e := newEnv(t)
 	nc := discoveryNodeClass("ids")
-	nc.Spec.SubnetSelectorTerms = []ec2v1.SubnetSelectorTerm{{ID: e.seed.SubnetIDs["us-east-1b"]}}
+	nc.Spec.SubnetSelectorTerms = []ec2v1.SubnetSelectorTerm{{ID: e.seed.SubnetIDs["us-east-1b"]}, {CIDR: "192.0.2.0/24"}}
 	nc.Spec.SecurityGroupSelectorTerms = []ec2v1.SecurityGroupSelectorTerm{{Name: testCluster + "-node"}}
 	nc.Spec.AMISelectorTerms = []ec2v1.AMISelectorTerm{{Name: "amazon-eks-node-al2023-arm64-*", Owner: "amazon"}}
 	nc.Spec.Role, nc.Spec.InstanceProfile = "", new(string)
@@ -69,6 +69,21 @@ func TestResolveByIDNameAndImageQuery(t *testing.T) {
 	}
 	if len(res.Subnets) != 1 || res.Subnets[0].Zone != "us-east-1b" || len(res.SecurityGroups) != 1 || len(res.AMIs) != 1 || res.AMIs[0].ID != e.seed.AMIs["arm64"] {
 		t.Errorf("resolved %+v", res)
+	}
+	if res.AMIs[0].RootDeviceName != "/dev/xvda" {
+		t.Errorf("AMI root device %q", res.AMIs[0].RootDeviceName)
+	}
+
+	// A subnet selected by its CIDR block (and tags).
+	cidr := e.srv.AddSubnet(awstest.Subnet{VPCID: e.seed.VPCID, Zone: "us-east-1c", CIDR: "10.9.8.0/24", Tags: map[string]string{"tier": "private"}})
+	nc.Spec.SubnetSelectorTerms = []ec2v1.SubnetSelectorTerm{{CIDR: "10.9.8.0/24", Tags: map[string]string{"tier": "*"}}}
+	res, err = e.p.ResolveNodeClass(e.ctx, nc)
+	if err != nil || len(res.Subnets) != 1 || res.Subnets[0].ID != cidr.ID {
+		t.Errorf("by CIDR: %+v, %v", res.Subnets, err)
+	}
+	nc.Spec.SubnetSelectorTerms = []ec2v1.SubnetSelectorTerm{{CIDR: "10.9.9.0/24"}}
+	if res, _ := e.p.ResolveNodeClass(e.ctx, nc); !strings.Contains(res.Unresolved[ec2v1.ConditionTypeSubnetsReady], "cidr 10.9.9.0/24") {
+		t.Errorf("an unmatched CIDR says %q", res.Unresolved[ec2v1.ConditionTypeSubnetsReady])
 	}
 	if msg := res.Unresolved[ec2v1.ConditionTypeInstanceProfileReady]; !strings.Contains(msg, "missing-profile") {
 		t.Errorf("a missing spec.instanceProfile says %q", msg)

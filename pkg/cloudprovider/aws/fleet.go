@@ -154,7 +154,8 @@ func (p *Provider) templateConfigs(ctx context.Context, nodeClaim *karpv1.NodeCl
 func (p *Provider) fleetInput(nodeClaim *karpv1.NodeClaim, nc *ec2v1.EC2NodeClass, plan launchPlan, configs []templateConfig) *ec2.CreateFleetInput {
 	subnets := zonalSubnets(nc.Status.Subnets)
 	in := &ec2.CreateFleetInput{
-		Type: ec2types.FleetTypeInstant,
+		Type:    ec2types.FleetTypeInstant,
+		Context: nc.Spec.Context,
 		TargetCapacitySpecification: &ec2types.TargetCapacitySpecificationRequest{
 			TotalTargetCapacity:       aws.Int32(1),
 			DefaultTargetCapacityType: ec2types.DefaultTargetCapacityType(plan.capacityType),

@@ -25,9 +25,17 @@ func (p *Provider) resolveSubnets(ctx context.Context, terms []ec2v1.SubnetSelec
 		case t.ID != "":
 			in.Filters = []ec2types.Filter{filter("subnet-id", t.ID)}
 			what = "id " + t.ID
-		case len(t.Tags) > 0:
-			in.Filters = tagFilters(t.Tags)
-			what = "tags " + describeTags(t.Tags)
+		case len(t.Tags) > 0 || t.CIDR != "":
+			var parts []string
+			if len(t.Tags) > 0 {
+				in.Filters = tagFilters(t.Tags)
+				parts = append(parts, "tags "+describeTags(t.Tags))
+			}
+			if t.CIDR != "" {
+				in.Filters = append(in.Filters, filter("cidr-block", t.CIDR))
+				parts = append(parts, "cidr "+t.CIDR)
+			}
+			what = strings.Join(parts, ", ")
 		default:
 			continue
 		}
