@@ -103,7 +103,8 @@ func (c *Controller) Reconcile(ctx context.Context, req reconcile.Request) (reco
 }
 
 // report logs the resolution when Ready changes, so the agent's log says when and why a node
-// class became usable or stopped being so.
+// class became usable or stopped being so, and records an Event on the node class when it
+// stops being usable, once per distinct reason.
 func (c *Controller) report(ctx context.Context, before, after *ec2v1.EC2NodeClass) {
 	was, now := readyOf(before), readyOf(after)
 	if was != nil && was.Status == now.Status && was.Message == now.Message {
@@ -116,4 +117,11 @@ func (c *Controller) report(ctx context.Context, before, after *ec2v1.EC2NodeCla
 		return
 	}
 	l.Info("EC2NodeClass is not ready", "reason", now.Reason, "message", now.Message)
+	c.recorder.Publish(decisions.Decision{
+		Object:    after,
+		Type:      decisions.Warning,
+		Reason:    decisions.ReasonFailedToResolveNodeClass,
+		Message:   "EC2NodeClass is not ready, no nodes will be launched from it: " + now.Message,
+		DedupeKey: decisions.ReasonFailedToResolveNodeClass + "/" + now.Message,
+	})
 }

@@ -51,9 +51,29 @@ func (r *resolver) set(name string, res *cloudprovider.NodeClassResolution, err 
 	r.results[name], r.err = res, err
 }
 
-type nopRecorder struct{}
+// recorder keeps the published decisions.
+type recorder struct {
+	mu sync.Mutex
+	ds []decisions.Decision
+}
 
-func (nopRecorder) Publish(...decisions.Decision) {}
+func (r *recorder) Publish(ds ...decisions.Decision) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ds = append(r.ds, ds...)
+}
+
+func (r *recorder) messages(reason string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, d := range r.ds {
+		if d.Reason == reason {
+			out = append(out, d.Message)
+		}
+	}
+	return out
+}
 
 func resolved() *cloudprovider.NodeClassResolution {
 	return &cloudprovider.NodeClassResolution{
@@ -96,7 +116,8 @@ func TestStatusFollowsTheResolution(t *testing.T) {
 	r := &resolver{CloudProvider: fake.New(clocktesting.NewFakeClock(time.Now())), results: map[string]*cloudprovider.NodeClassResolution{}}
 	name := fmt.Sprintf("status-%d", time.Now().UnixNano())
 	r.set(name, resolved(), nil)
-	ctrl := NewController(e.Mgr.GetClient(), r, nopRecorder{}, clocktesting.NewFakeClock(time.Now()))
+	rec := &recorder{}
+	ctrl := NewController(e.Mgr.GetClient(), r, rec, clocktesting.NewFakeClock(time.Now()))
 	if err := ctrl.Register(e.Mgr); err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +157,9 @@ func TestStatusFollowsTheResolution(t *testing.T) {
 	if ready.Reason != "AMINotFound" || !strings.Contains(ready.Message, "amiSelectorTerms[0] (tags {release: never})") {
 		t.Errorf("Ready = %s: %s", ready.Reason, ready.Message)
 	}
+	if msgs := rec.messages(decisions.ReasonFailedToResolveNodeClass); len(msgs) != 1 || !strings.Contains(msgs[0], "amiSelectorTerms[0]") {
+		t.Errorf("Events %q, want one saying which selector matched nothing", msgs)
+	}
 	if !meta.IsStatusConditionFalse(nc.Status.Conditions, ec2v1.ConditionTypeAMIsReady) || len(nc.Status.AMIs) != 0 ||
 		!meta.IsStatusConditionTrue(nc.Status.Conditions, ec2v1.ConditionTypeSubnetsReady) {
 		t.Errorf("conditions %+v, AMIs %v", nc.Status.Conditions, nc.Status.AMIs)
@@ -156,7 +180,7 @@ func TestStatusFollowsTheResolution(t *testing.T) {
 }
 
 func TestNotRegisteredWithoutAResolver(t *testing.T) {
-	c := NewController(nil, fake.New(clocktesting.NewFakeClock(time.Now())), nopRecorder{}, clocktesting.NewFakeClock(time.Now()))
+	c := NewController(nil, fake.New(clocktesting.NewFakeClock(time.Now())), &recorder{}, clocktesting.NewFakeClock(time.Now()))
 	if c.resolver != nil {
 		t.Fatal("the fake provider resolves nothing, yet the controller would run")
 	}
