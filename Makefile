@@ -50,11 +50,15 @@ verify: $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## gofmt, go vet, golangci-lint, gene
 	@go mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
 
 .PHONY: test
-test: verify cluster-binaries krew-tools ## verify, then unit + integration + end-to-end tests with -race
+test: verify cluster-binaries krew-tools test-deps ## verify, then unit + integration + end-to-end tests with -race
 	go test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $$(go list $(PKGS) | grep -v /test/e2e)
 	@# The end-to-end suite runs alone: each test drives a whole control plane and the agent, and
 	@# on two cores they would otherwise compete with the other packages for the scheduler's time.
 	go test -race -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) ./test/e2e/...
+
+.PHONY: test-deps
+test-deps: ## Install the Debian packages the tests drive (tmux) when missing
+	hack/install-debian-deps.sh
 
 .PHONY: bench
 bench: ## Scheduling benchmarks; compare runs with benchstat
