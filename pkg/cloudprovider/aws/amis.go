@@ -28,9 +28,9 @@ type image struct {
 	rootSnapshot   string
 	created        time.Time
 	deprecated     bool
-	// standard marks the EKS-optimized AMIs without GPU or Neuron drivers, which must not boot
-	// accelerated types.
-	standard bool
+	// variant is the EKS-optimized AMI variant an alias resolved ("standard", "nvidia",
+	// "neuron"), which decides the accelerators it can drive; "" for an image selected otherwise.
+	variant string
 }
 
 // resolveAMIs returns the newest image per architecture the terms select, or a message saying
@@ -54,11 +54,11 @@ func (p *Provider) resolveAMIs(ctx context.Context, terms []ec2v1.AMISelectorTer
 			}
 		case t.SSMParameter != "":
 			what = "ssmParameter " + t.SSMParameter
-			found, err = p.parameterImages(ctx, []string{t.SSMParameter}, false)
+			found, err = p.parameterImages(ctx, []aliasParameter{{name: t.SSMParameter}})
 		default:
 			in, desc := imagesQuery(t)
 			what = desc
-			found, err = p.describeImages(ctx, in, false)
+			found, err = p.describeImages(ctx, in)
 		}
 		if err != nil {
 			return nil, "", wrap(err, "resolving amiSelectorTerms[%d] (%s)", i, what)
@@ -101,9 +101,20 @@ func imagesQuery(t ec2v1.AMISelectorTerm) (*ec2.DescribeImagesInput, string) {
 	return in, strings.Join(desc, ", ")
 }
 
-// aliasParameters returns the public SSM parameters an alias names, one per architecture, or a
-// message when the alias is not one this provider can resolve.
-func aliasParameters(alias, kubernetesVersion string) ([]string, string) {
+// aliasParameter is one public SSM parameter an alias reads, and the variant of its image.
+type aliasParameter struct {
+	name, variant string
+}
+
+// aliasVariants are the AL2023 variants an alias resolves, per EC2 architecture: the standard
+// image, and the NVIDIA and Neuron ones that carry the drivers of accelerated types.
+var aliasVariants = []struct{ arch, variant string }{
+	{"x86_64", "standard"}, {"arm64", "standard"}, {"x86_64", "nvidia"}, {"arm64", "nvidia"}, {"x86_64", "neuron"},
+}
+
+// aliasParameters returns the public SSM parameters an alias names, one per architecture and
+// variant, or a message when the alias is not one this provider can resolve.
+func aliasParameters(alias, kubernetesVersion string) ([]aliasParameter, string) {
 	family, version, ok := strings.Cut(alias, "@")
 	if !ok || version == "" {
 		return nil, "an alias is family@version, such as al2023@latest"
@@ -111,14 +122,14 @@ func aliasParameters(alias, kubernetesVersion string) ([]string, string) {
 	if strings.ToLower(family) != "al2023" {
 		return nil, fmt.Sprintf("the %s family is not supported by this agent; use al2023@latest, or select images by id, name or tags", family)
 	}
-	var out []string
-	for _, arch := range []string{"x86_64", "arm64"} {
-		base := fmt.Sprintf("/aws/service/eks/optimized-ami/%s/amazon-linux-2023/%s/standard/", kubernetesVersion, arch)
-		if version == "latest" {
-			out = append(out, base+"recommended/image_id")
-		} else {
-			out = append(out, fmt.Sprintf("%samazon-eks-node-al2023-%s-standard-%s-%s/image_id", base, arch, kubernetesVersion, version))
+	out := make([]aliasParameter, 0, len(aliasVariants))
+	for _, v := range aliasVariants {
+		base := fmt.Sprintf("/aws/service/eks/optimized-ami/%s/amazon-linux-2023/%s/%s/", kubernetesVersion, v.arch, v.variant)
+		name := base + "recommended/image_id"
+		if version != "latest" {
+			name = fmt.Sprintf("%samazon-eks-node-al2023-%s-%s-%s-%s/image_id", base, v.arch, v.variant, kubernetesVersion, version)
 		}
+		out = append(out, aliasParameter{name: name, variant: v.variant})
 	}
 	return out, ""
 }
@@ -128,37 +139,56 @@ func (p *Provider) aliasImages(ctx context.Context, alias string) ([]image, stri
 	if msg != "" {
 		return nil, msg, nil
 	}
-	images, err := p.parameterImages(ctx, params, true)
+	images, err := p.parameterImages(ctx, params)
 	if err != nil {
 		return nil, "", err
 	}
 	if len(images) == 0 {
 		return nil, fmt.Sprintf("the SSM parameters %s name no available image (is Kubernetes %s supported by EKS in %s?)",
-			strings.Join(params, ", "), p.opts.KubernetesVersion, p.region), nil
+			params[0].name, p.opts.KubernetesVersion, p.region), nil
 	}
 	return images, "", nil
 }
 
-// parameterImages reads image ids from SSM parameters and describes them. Missing parameters are
-// skipped: an alias names one per architecture, and a region may lack one.
-func (p *Provider) parameterImages(ctx context.Context, names []string, standard bool) ([]image, error) {
-	out, err := p.ssm.GetParameters(ctx, &ssm.GetParametersInput{Names: names})
-	if err != nil {
-		return nil, wrap(err, "reading SSM parameters %s", strings.Join(names, ", "))
+// parameterImages reads image ids from SSM parameters and describes them. Missing parameters
+// are skipped: an alias names several, and a region or version may lack some variants.
+func (p *Provider) parameterImages(ctx context.Context, params []aliasParameter) ([]image, error) {
+	names := make([]string, 0, len(params))
+	variantOf := map[string]string{}
+	for _, prm := range params {
+		names = append(names, prm.name)
+		variantOf[prm.name] = prm.variant
 	}
 	var ids []string
-	for _, prm := range out.Parameters {
-		if v := aws.ToString(prm.Value); v != "" {
-			ids = append(ids, v)
+	variantOfImage := map[string]string{}
+	// GetParameters takes at most 10 names per call.
+	for start := 0; start < len(names); start += 10 {
+		batch := names[start:min(start+10, len(names))]
+		out, err := p.ssm.GetParameters(ctx, &ssm.GetParametersInput{Names: batch})
+		if err != nil {
+			return nil, wrap(err, "reading SSM parameters %s", strings.Join(batch, ", "))
+		}
+		for _, prm := range out.Parameters {
+			if v := aws.ToString(prm.Value); v != "" {
+				ids = append(ids, v)
+				variantOfImage[v] = variantOf[aws.ToString(prm.Name)]
+			}
 		}
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return p.describeImages(ctx, &ec2.DescribeImagesInput{ImageIds: ids}, standard)
+	images, err := p.describeImages(ctx, &ec2.DescribeImagesInput{ImageIds: ids})
+	if err != nil {
+		return nil, err
+	}
+	for i := range images {
+		images[i].variant = variantOfImage[images[i].id]
+	}
+	return images, nil
 }
 
-func (p *Provider) describeImages(ctx context.Context, in *ec2.DescribeImagesInput, standard bool) ([]image, error) {
+func (p *Provider) describeImages(ctx context.Context, in *ec2.DescribeImagesInput) ([]image, error) {
 	var out []image
 	pager := ec2.NewDescribeImagesPaginator(p.ec2, in)
 	for pager.HasMorePages() {
@@ -179,7 +209,7 @@ func (p *Provider) describeImages(ctx context.Context, in *ec2.DescribeImagesInp
 			if dt, err := time.Parse(time.RFC3339, aws.ToString(img.DeprecationTime)); err == nil && !dt.After(p.clock.Now()) {
 				deprecated = true
 			}
-			root := image{id: aws.ToString(img.ImageId), name: aws.ToString(img.Name), arch: arch, created: created, deprecated: deprecated, standard: standard,
+			root := image{id: aws.ToString(img.ImageId), name: aws.ToString(img.Name), arch: arch, created: created, deprecated: deprecated,
 				rootDevice: aws.ToString(img.RootDeviceName)}
 			for _, bdm := range img.BlockDeviceMappings {
 				if aws.ToString(bdm.DeviceName) == root.rootDevice && bdm.Ebs != nil {
@@ -207,27 +237,49 @@ func newestPerArch(images []image) []ec2v1.AMI {
 	})
 	seen := map[string]bool{}
 	var out []ec2v1.AMI
+	var keys []string
 	for _, img := range images {
-		if seen[img.arch] {
+		key := img.arch + "/" + img.variant
+		if seen[key] {
 			continue
 		}
-		seen[img.arch] = true
+		seen[key] = true
+		keys = append(keys, key)
 		out = append(out, ec2v1.AMI{ID: img.id, Name: img.name, Deprecated: img.deprecated, Requirements: img.requirements(),
 			RootDeviceName: img.rootDevice, RootDeviceSnapshotID: img.rootSnapshot})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Requirements[0].Values[0] < out[j].Requirements[0].Values[0] })
+	// Stable order (amd64 before arm64, then by variant) keeps the status from churning.
+	sort.Sort(byKey{out, keys})
 	return out
 }
 
-// requirements are what instance types an image can boot: its architecture, and no GPU or
-// Neuron accelerator for the EKS standard images, which lack their drivers.
+// requirements are what instance types an image can boot: its architecture, and for the EKS
+// images the accelerators whose drivers the variant carries (none for the standard one).
 func (img image) requirements() []corev1.NodeSelectorRequirement {
 	reqs := []corev1.NodeSelectorRequirement{{Key: corev1.LabelArchStable, Operator: corev1.NodeSelectorOpIn, Values: []string{img.arch}}}
-	if img.standard {
+	switch img.variant {
+	case "standard":
 		reqs = append(reqs,
 			corev1.NodeSelectorRequirement{Key: catalog.LabelInstanceGPUCount, Operator: corev1.NodeSelectorOpDoesNotExist},
 			corev1.NodeSelectorRequirement{Key: catalog.LabelInstanceAcceleratorCount, Operator: corev1.NodeSelectorOpDoesNotExist},
 		)
+	case "nvidia":
+		reqs = append(reqs, corev1.NodeSelectorRequirement{Key: catalog.LabelInstanceGPUManufacturer, Operator: corev1.NodeSelectorOpIn, Values: []string{"nvidia"}})
+	case "neuron":
+		reqs = append(reqs, corev1.NodeSelectorRequirement{Key: catalog.LabelInstanceAcceleratorManufacturer, Operator: corev1.NodeSelectorOpIn, Values: []string{"aws"}})
 	}
 	return reqs
+}
+
+// byKey sorts AMIs by their architecture/variant keys.
+type byKey struct {
+	amis []ec2v1.AMI
+	keys []string
+}
+
+func (b byKey) Len() int           { return len(b.amis) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.amis[i], b.amis[j] = b.amis[j], b.amis[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 }

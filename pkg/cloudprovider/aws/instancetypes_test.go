@@ -9,6 +9,7 @@ import (
 
 	ec2v1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/ec2/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/aws/awstest"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/catalog"
 )
 
@@ -136,5 +137,29 @@ func TestPricesFallBackWhenTheAPIsFail(t *testing.T) {
 	}
 	if od, _ := offering(find(its, "m5.large"), "us-east-1a", "on-demand"); od.Price != 0.5 {
 		t.Errorf("on-demand price after recovery %v, want the API's 0.5", od.Price)
+	}
+}
+
+func TestGPUTypesBootTheNvidiaVariant(t *testing.T) {
+	e := newEnv(t)
+	img := e.srv.AddImage(awstest.Image{Name: "amazon-eks-node-al2023-x86_64-nvidia-1.37-v20260101", Architecture: "x86_64", OwnerID: "amazon"})
+	e.srv.SetParameter("/aws/service/eks/optimized-ami/1.37/amazon-linux-2023/x86_64/nvidia/recommended/image_id", img.ID)
+	e.readyNodeClass(t, discoveryNodeClass("default"))
+	its, err := e.p.GetInstanceTypes(e.ctx, nodePool("default", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if find(its, "g4dn.xlarge") == nil || find(its, "m5.large") == nil {
+		t.Fatal("with an NVIDIA image, both GPU and plain types are offered")
+	}
+	launched, err := e.p.Create(e.ctx, nodeClaim("default-gpu", "default", req(corev1.LabelInstanceTypeStable, corev1.NodeSelectorOpIn, "g4dn.xlarge")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if launched.Status.ImageID != img.ID {
+		t.Errorf("g4dn.xlarge launched from %s, want the NVIDIA image %s", launched.Status.ImageID, img.ID)
+	}
+	if q := launched.Status.Allocatable["nvidia.com/gpu"]; q.Value() != 1 {
+		t.Errorf("allocatable nvidia.com/gpu = %v", q)
 	}
 }

@@ -31,13 +31,14 @@ func TestParsePriceDocument(t *testing.T) {
 
 func TestAliasParameters(t *testing.T) {
 	params, msg := aliasParameters("al2023@latest", "1.37")
-	if msg != "" || len(params) != 2 ||
-		params[0] != "/aws/service/eks/optimized-ami/1.37/amazon-linux-2023/x86_64/standard/recommended/image_id" ||
-		params[1] != "/aws/service/eks/optimized-ami/1.37/amazon-linux-2023/arm64/standard/recommended/image_id" {
+	if msg != "" || len(params) != 5 ||
+		params[0] != (aliasParameter{"/aws/service/eks/optimized-ami/1.37/amazon-linux-2023/x86_64/standard/recommended/image_id", "standard"}) ||
+		params[1] != (aliasParameter{"/aws/service/eks/optimized-ami/1.37/amazon-linux-2023/arm64/standard/recommended/image_id", "standard"}) ||
+		params[2].variant != "nvidia" || params[4] != (aliasParameter{"/aws/service/eks/optimized-ami/1.37/amazon-linux-2023/x86_64/neuron/recommended/image_id", "neuron"}) {
 		t.Errorf("al2023@latest: %v %q", params, msg)
 	}
 	params, _ = aliasParameters("al2023@v20250101", "1.37")
-	if !strings.HasSuffix(params[0], "/amazon-linux-2023/x86_64/standard/amazon-eks-node-al2023-x86_64-standard-1.37-v20250101/image_id") {
+	if !strings.HasSuffix(params[0].name, "/amazon-linux-2023/x86_64/standard/amazon-eks-node-al2023-x86_64-standard-1.37-v20250101/image_id") {
 		t.Errorf("pinned version: %v", params)
 	}
 	if _, msg := aliasParameters("bottlerocket@latest", "1.37"); !strings.Contains(msg, "bottlerocket") {
