@@ -3,10 +3,10 @@
 // # Discovery
 //
 // ResolveNodeClass (cloudprovider.NodeClassResolver) turns an EC2NodeClass's selectors into
-// subnets (DescribeSubnets by id or tags), security groups (DescribeSecurityGroups by id, name or
-// tags), AMIs (an alias through the public EKS SSM parameters, an SSM parameter, or
-// DescribeImages by id, name, owner and tags; the newest per architecture) and an instance
-// profile (spec.instanceProfile, or one named after the cluster and node class that the agent
+// subnets (DescribeSubnets by id, tags or CIDR block), security groups (DescribeSecurityGroups by
+// id, name or tags), AMIs (an al2023 alias through the public EKS SSM parameters of its standard,
+// NVIDIA and Neuron images, an SSM parameter, or DescribeImages by id, name, owner and tags; the
+// newest per architecture and variant) and an instance profile (spec.instanceProfile, or one named after the cluster and node class that the agent
 // creates for spec.role). The agent's EC2NodeClass status controller writes the result into the
 // node class's status; the provider launches only from that status, so what it launches with is
 // what `kubectl get ec2nodeclass -o yaml` shows.
