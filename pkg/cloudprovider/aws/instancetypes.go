@@ -29,12 +29,13 @@ type typeCache struct {
 	clock clock.Clock
 	ttl   time.Duration
 
-	mu      sync.Mutex
-	fetched time.Time
-	facts   []typeFacts
-	zones   map[string][]string // type -> zones it is offered in
-	gen     uint64
-	views   map[string][]*cloudprovider.InstanceType
+	mu         sync.Mutex
+	refreshing bool
+	fetched    time.Time
+	facts      []typeFacts
+	zones      map[string][]string // type -> zones it is offered in
+	gen        uint64
+	views      map[string][]*cloudprovider.InstanceType
 }
 
 func newTypeCache(clk clock.Clock, ttl time.Duration) *typeCache {
@@ -166,15 +167,23 @@ func rootVolumeSize(nc *ec2v1.EC2NodeClass) int64 {
 }
 
 // typeFacts returns the region's instance types and zonal offerings, refreshing them when they
-// are older than the TTL. A failed refresh keeps serving the previous ones.
+// are older than the TTL. While one caller refreshes, the others keep the previous ones rather
+// than wait on EC2; a failed refresh keeps serving them until the next TTL.
 func (p *Provider) typeFacts(ctx context.Context) ([]typeFacts, map[string][]string, uint64, error) {
 	c := p.types
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.facts != nil && c.clock.Since(c.fetched) < c.ttl {
+	if c.facts != nil && (c.refreshing || c.clock.Since(c.fetched) < c.ttl) {
+		defer c.mu.Unlock()
 		return c.facts, c.zones, c.gen, nil
 	}
+	c.refreshing = true
+	c.mu.Unlock()
+
 	facts, zones, err := p.fetchTypes(ctx)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refreshing = false
 	if err != nil {
 		if c.facts != nil {
 			p.log.Error(err, "refreshing instance types; using the previous ones")

@@ -163,3 +163,18 @@ func TestGPUTypesBootTheNvidiaVariant(t *testing.T) {
 		t.Errorf("allocatable nvidia.com/gpu = %v", q)
 	}
 }
+
+func TestAFailedRefreshKeepsTheInstanceTypes(t *testing.T) {
+	e := newEnv(t)
+	e.readyNodeClass(t, discoveryNodeClass("default"))
+	before, err := e.p.GetInstanceTypes(e.ctx, nodePool("default", "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.FailWith("DescribeInstanceTypes", 503, 100)
+	e.clk.Step(DefaultInstanceTypesTTL + time.Second)
+	after, err := e.p.GetInstanceTypes(e.ctx, nodePool("default", "default"))
+	if err != nil || len(after) != len(before) {
+		t.Errorf("after a failed refresh: %d types (had %d), %v", len(after), len(before), err)
+	}
+}
