@@ -29,3 +29,12 @@ type NodeClassResolution struct {
 	// resolved.
 	Unresolved map[string]string
 }
+
+// NodeClassReleaser is implemented by resolvers that create cloud resources for a node class (an
+// instance profile derived from its role, launch templates) and remove them once it is deleted.
+type NodeClassReleaser interface {
+	// ReleaseNodeClass removes what the provider created for the deleted node class of that name.
+	// While instances launched from it remain it removes nothing and returns false, so the caller
+	// tries again later. It is idempotent.
+	ReleaseNodeClass(ctx context.Context, name string) (bool, error)
+}

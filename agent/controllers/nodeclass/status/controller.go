@@ -4,6 +4,10 @@
 // EC2NodeClass controller does. The provider launches from this status only, and a NodePool's
 // NodeClassReady condition follows Ready (see agent/controllers/nodepool/status).
 //
+// When a node class is deleted and the provider implements cloudprovider.NodeClassReleaser, it
+// asks the provider to remove what it created for the class (a derived instance profile, launch
+// templates) once the class's instances are gone.
+//
 // It runs only with a CloudProvider that implements cloudprovider.NodeClassResolver: the
 // simulated provider has nothing to resolve.
 package status
@@ -35,6 +39,10 @@ const controllerName = "nodeclass.status"
 // new AMI release, or a subnet tagged for discovery, changes what its selectors select, and that
 // is how nodes drift onto the new AMI.
 const ResyncInterval = 5 * time.Minute
+
+// releaseRetryInterval is how often a deleted node class's resources are looked at again while
+// its instances are still terminating.
+const releaseRetryInterval = time.Minute
 
 // Controller reconciles EC2NodeClasses.
 type Controller struct {
@@ -74,7 +82,7 @@ func (c *Controller) Reconcile(ctx context.Context, req reconcile.Request) (reco
 	stored := &ec2v1.EC2NodeClass{}
 	if err := c.kubeClient.Get(ctx, req.NamespacedName, stored); err != nil {
 		if apierrors.IsNotFound(err) {
-			return reconcile.Result{}, nil
+			return c.release(ctx, req.Name)
 		}
 		return reconcile.Result{}, fmt.Errorf("getting EC2NodeClass %s: %w", req.Name, err)
 	}
@@ -100,6 +108,24 @@ func (c *Controller) Reconcile(ctx context.Context, req reconcile.Request) (reco
 		c.report(ctx, stored, nc)
 	}
 	return reconcile.Result{RequeueAfter: ResyncInterval}, nil
+}
+
+// release lets the provider remove what it created for a deleted node class, once its
+// instances are gone. It is best effort: the agent holds no finalizer on node classes, so one
+// deleted while the agent is down keeps its instance profile and launch templates.
+func (c *Controller) release(ctx context.Context, name string) (reconcile.Result, error) {
+	releaser, ok := c.resolver.(cloudprovider.NodeClassReleaser)
+	if !ok {
+		return reconcile.Result{}, nil
+	}
+	done, err := releaser.ReleaseNodeClass(ctx, name)
+	if err != nil {
+		return reconcile.Result{}, fmt.Errorf("releasing the cloud resources of deleted EC2NodeClass %s: %w", name, err)
+	}
+	if !done {
+		return reconcile.Result{RequeueAfter: releaseRetryInterval}, nil
+	}
+	return reconcile.Result{}, nil
 }
 
 // report logs the resolution when Ready changes, so the agent's log says when and why a node

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,9 +29,10 @@ import (
 // resolver is a CloudProvider that resolves node classes from a table the test edits.
 type resolver struct {
 	*fake.CloudProvider
-	mu      sync.Mutex
-	results map[string]*cloudprovider.NodeClassResolution
-	err     error
+	mu       sync.Mutex
+	results  map[string]*cloudprovider.NodeClassResolution
+	err      error
+	released []string
 }
 
 func (r *resolver) ResolveNodeClass(_ context.Context, nc *ec2v1.EC2NodeClass) (*cloudprovider.NodeClassResolution, error) {
@@ -43,6 +45,20 @@ func (r *resolver) ResolveNodeClass(_ context.Context, nc *ec2v1.EC2NodeClass) (
 		return res, nil
 	}
 	return &cloudprovider.NodeClassResolution{Unresolved: map[string]string{ec2v1.ConditionTypeSubnetsReady: "no table entry"}}, nil
+}
+
+// ReleaseNodeClass records the names it was asked to release.
+func (r *resolver) ReleaseNodeClass(_ context.Context, name string) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.released = append(r.released, name)
+	return true, nil
+}
+
+func (r *resolver) releasedNames() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.released)
 }
 
 func (r *resolver) set(name string, res *cloudprovider.NodeClassResolution, err error) {
@@ -176,6 +192,16 @@ func TestStatusFollowsTheResolution(t *testing.T) {
 	}
 	if !equality.Semantic.DeepEqual(after.Status, nc.Status) {
 		t.Errorf("an API error changed the status:\n%+v\n%+v", nc.Status, after.Status)
+	}
+
+	// Deleted: the provider is asked to release what it created for it.
+	if err := e.Direct.Delete(e.Ctx, after); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.PollUntilContextTimeout(e.Ctx, 20*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		return slices.Contains(r.releasedNames(), name), nil
+	}); err != nil {
+		t.Errorf("ReleaseNodeClass(%s) not called after the deletion; released %v", name, r.releasedNames())
 	}
 }
 
