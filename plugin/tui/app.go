@@ -43,10 +43,9 @@ type Model struct {
 	keys    globalKeys
 	help    help.Model
 	showing bool // help is shown
-	prompt  lineInput
-	// promptKind is '/' (filter) or ':' (jump) while the prompt is open.
-	promptKind rune
-	confirm    *confirmMsg
+	prompt  prompt
+	confirm *confirmMsg
+	// statusText is the status bar's message; statusErr marks it as an error.
 	statusText string
 	statusErr  bool
 	wait       func() tea.Msg
@@ -62,7 +61,7 @@ func New(ctx context.Context, cfg Config) *Model {
 	}
 	st := DefaultStyles(cfg.NoColor)
 	e := &env{ctx: ctx, styles: &st, now: cfg.Now, readOnly: cfg.ReadOnly, actions: cfg.Actions, explain: cfg.Explain, explained: &explanation{}}
-	m := &Model{env: e, cfg: cfg, store: cfg.Store, keys: newGlobalKeys(), help: help.New()}
+	m := &Model{env: e, cfg: cfg, store: cfg.Store, keys: newGlobalKeys(), help: help.New(), prompt: newPrompt(e.styles)}
 	m.help.Styles = helpStyles(cfg.NoColor)
 	m.snap = &Snapshot{Now: cfg.Now()}
 	if cfg.Store != nil {
@@ -111,6 +110,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			s.SetSize(m.bodySize())
 		}
 		m.help.Width = msg.Width
+		m.prompt.setWidth(msg.Width)
 		return m, nil
 	case watchedSnapshot:
 		c := m.setSnapshot(msg.Snap)
@@ -146,8 +146,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	// Anything else (results of a screen's commands) goes to every screen, so that a screen
-	// not on top does not lose the answer to a command it started.
+	// not on top does not lose the answer to a command it started, and to the open prompt.
 	var cmds []tea.Cmd
+	if m.prompt.kind != 0 {
+		cmds = append(cmds, m.promptInput(msg))
+	}
 	for i, s := range m.stack {
 		var c tea.Cmd
 		m.stack[i], c = s.Update(msg)
@@ -241,7 +244,7 @@ func (m *Model) topLevel(view string) Screen {
 func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	// Keys typed faster than the input is read arrive as one message of several runes; each is
 	// a key of its own (":" then "pending"), unless pasted into the prompt.
-	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && (!k.Paste || m.promptKind == 0) {
+	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && (!k.Paste || m.prompt.kind == 0) {
 		cmds := make([]tea.Cmd, 0, len(k.Runes))
 		for _, r := range k.Runes {
 			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt}))
@@ -251,7 +254,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	switch {
 	case m.confirm != nil:
 		return m.confirmKey(k)
-	case m.promptKind != 0:
+	case m.prompt.kind != 0:
 		return m.promptKey(k)
 	case m.showing:
 		if key.Matches(k, m.keys.Help, m.keys.Back) || k.String() == "q" {

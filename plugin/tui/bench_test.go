@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -122,6 +125,39 @@ func BenchmarkUpdateViewKey(b *testing.B) {
 	}
 	checkFrame(b, start)
 	b.StopTimer()
+	reportHeap(b)
+	runtime.KeepAlive(m)
+}
+
+// BenchmarkUpdateViewKeyColoured is a keypress when every row on screen has a colour (a whole
+// fleet drifting) on a true-colour terminal: each row is then rendered with its style.
+func BenchmarkUpdateViewKeyColoured(b *testing.B) {
+	lipgloss.SetColorProfile(termenv.TrueColor)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	store := bigStore()
+	for _, c := range store.Snapshot(now).Claims {
+		nc := c.NC.DeepCopy()
+		nc.Status.Conditions = append(nc.Status.Conditions, metav1.Condition{Type: karpv1.ConditionTypeDrifted, Status: metav1.ConditionTrue, LastTransitionTime: metav1.NewTime(now)})
+		store.UpsertNodeClaim(nc, nil)
+	}
+	m := benchModel(b, store, viewNodeClaims)
+	down, up := tea.KeyMsg{Type: tea.KeyDown}, tea.KeyMsg{Type: tea.KeyUp}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		k := down
+		if i%200 >= 100 {
+			k = up
+		}
+		m.Update(k)
+		_ = m.View()
+	}
+	checkFrame(b, start)
+	b.StopTimer()
+	if v := m.View(); !strings.Contains(v, "\x1b[38;2;") {
+		b.Fatalf("the rows are not coloured:\n%s", v)
+	}
 	reportHeap(b)
 	runtime.KeepAlive(m)
 }

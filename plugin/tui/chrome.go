@@ -80,8 +80,8 @@ func (m *Model) crumbsView() string {
 func (m *Model) statusView() string {
 	st := m.env.styles
 	switch {
-	case m.promptKind != 0:
-		return st.Prompt.Render(string(m.promptKind)) + m.prompt.View()
+	case m.prompt.kind != 0:
+		return m.prompt.View()
 	case m.statusText != "":
 		if m.statusErr {
 			return st.StatusErr.Render(m.statusText)

@@ -87,9 +87,19 @@ func (s *decisionsScreen) rows() []Row {
 			ID:    id,
 			Cells: []string{age(seen, s.snap.Now), e.Type, e.Reason, objectName(e), itoa(int(e.Count)), firstLine(e.Message)},
 			Num:   []float64{-ageKey(seen), nan, nan, nan, float64(e.Count), nan},
+			Tone:  eventTone(e),
 		})
 	}
 	return rows
+}
+
+// eventTone sets the agent's Warnings (a pod it cannot place, a limit reached, a launch that
+// failed) apart from its routine decisions.
+func eventTone(e *corev1.Event) tone {
+	if e.Type == corev1.EventTypeWarning {
+		return toneWarn
+	}
+	return toneNormal
 }
 
 func objectName(e *corev1.Event) string {

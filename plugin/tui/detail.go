@@ -42,7 +42,7 @@ func (s *detailScreen) Init() tea.Cmd { return nil }
 func (s *detailScreen) Title() string { return s.name }
 
 func (s *detailScreen) Keys() help.KeyMap {
-	own := append([]key.Binding{keyNextTab, keyPrevTab, keyYAML}, actionKeys(s.env.readOnly)...)
+	own := append([]key.Binding{keyTabNumber, keyNextTab, keyPrevTab, keyYAML}, actionKeys(s.env.readOnly)...)
 	return screenKeys{own: own, table: s.keys.list()}
 }
 
@@ -67,6 +67,11 @@ func (s *detailScreen) Update(msg tea.Msg) (Screen, tea.Cmd) {
 		case key.Matches(msg, keyPrevTab):
 			s.tab = (s.tab + len(detailTabs) - 1) % len(detailTabs)
 			s.render(true)
+		case key.Matches(msg, keyTabNumber):
+			if i := int(msg.Runes[0] - '1'); i < len(detailTabs) {
+				s.tab = i
+				s.render(true)
+			}
 		case key.Matches(msg, keyYAML):
 			s.tab = len(detailTabs) - 1
 			s.render(true)

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
@@ -59,7 +60,7 @@ func runExplain(e *env, snap *Snapshot, sig uint64) tea.Cmd {
 
 // ClusterExplainer builds the simulation's input from the store (pods, nodes, NodeClaims,
 // NodePools and the agent's Events) and lists the rest once per run: the kinds the TUI does not
-// watch because only the simulation needs them.
+// watch because only the simulation needs them, the kube-scheduler's Events among them.
 func ClusterExplainer(c *kube.Clients) Explainer {
 	return func(ctx context.Context, snap *Snapshot) (map[string]simulate.Report, error) {
 		cl, targets := snap.simCluster()
@@ -161,5 +162,26 @@ func listExtras(ctx context.Context, c *kube.Clients, cl *simulate.Cluster) erro
 		return c.Explain(err, op("storage.k8s.io", "storageclasses", false))
 	}
 	cl.StorageClasses = scs.Items
+	return listSchedulerEvents(ctx, c, cl)
+}
+
+// listSchedulerEvents adds the FailedScheduling Events on pods that the agent did not write:
+// the kube-scheduler's (under whatever scheduler name). The explanation says first what the
+// kube-scheduler said, as why-pending does: its latest such Event, else the pod's PodScheduled
+// condition. The informers watch the agent's Events only; watching all Events for these would
+// follow every Event of the cluster. The API server narrows this list to the one reason, and
+// it runs once per simulation, when the pending pods change.
+func listSchedulerEvents(ctx context.Context, c *kube.Clients, cl *simulate.Cluster) error {
+	sel := fields.AndSelectors(
+		fields.OneTermEqualSelector("involvedObject.kind", "Pod"),
+		fields.OneTermEqualSelector("reason", decisions.ReasonFailedScheduling),
+		// The agent's own are in the store already.
+		fields.OneTermNotEqualSelector("source", agentSource),
+	)
+	events, err := c.ListEvents(ctx, sel.String())
+	if err != nil {
+		return err
+	}
+	cl.PodEvents = append(cl.PodEvents, events...)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -22,6 +23,7 @@ import (
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/apis/scheme"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/envsuite"
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/kube"
+	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/simulate"
 )
 
 var seq atomic.Int32
@@ -222,6 +224,9 @@ func TestPendingVerdictFromTheEngine(t *testing.T) {
 	api, c := newAPICluster(t)
 	name := uniq("why")
 	api.seed(name)
+	// The kube-scheduler's word on the pod, which the informers do not watch (they follow the
+	// agent's Events only): why-pending shows it first, and so must the explanation.
+	scheduler := api.schedulerEvent(name, "web-2", "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }.")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	store := NewStore()
@@ -240,9 +245,73 @@ func TestPendingVerdictFromTheEngine(t *testing.T) {
 	// The seeded node is not Ready and the NodePool's EC2NodeClass does not exist: the engine
 	// says both, as why-pending would.
 	tm.Send(keyMsg("enter"))
-	waitOutput(t, tm, "Pod "+name+"/web-2", "NodePool "+name+": its EC2NodeClass default does not exist", "fix: create it")
+	waitOutput(t, tm, "Pod "+name+"/web-2", "NodePool "+name+": its EC2NodeClass default does not exist", "fix: create it",
+		"kube-scheduler: "+scheduler.Message+" (")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
 	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+
+	// The same as why-pending: its report on the pod, from its own lists, says the same of the
+	// kube-scheduler as the TUI's, from the store and the Events it lists.
+	whyPending, err := simulate.Load(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := schedulerSays(t, whyPending, name, "web-2")
+	tui, err := ClusterExplainer(c)(ctx, store.Snapshot(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := tui[name+"/web-2"]
+	switch {
+	case !ok:
+		t.Fatalf("the TUI's simulation has no report on %s/web-2", name)
+	case !equality.Semantic.DeepEqual(got.Scheduler, want):
+		t.Fatalf("the TUI says the kube-scheduler said %+v, why-pending %+v", got.Scheduler, want)
+	}
+}
+
+// schedulerSays is what why-pending reports the kube-scheduler said about the pod.
+func schedulerSays(t *testing.T, cl *simulate.Cluster, namespace, name string) *simulate.Message {
+	t.Helper()
+	for i := range cl.Pods {
+		if p := &cl.Pods[i]; p.Namespace == namespace && p.Name == name {
+			reports, err := simulate.Run(cl, []*corev1.Pod{p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reports[0].Scheduler == nil {
+				t.Fatalf("why-pending reports nothing from the kube-scheduler on %s/%s", namespace, name)
+			}
+			return reports[0].Scheduler
+		}
+	}
+	t.Fatalf("why-pending does not see the pod %s/%s", namespace, name)
+	return nil
+}
+
+// schedulerEvent records a FailedScheduling Event on the pod as the kube-scheduler does through
+// the events.k8s.io API: no source component, its name as the reporting controller, a series.
+func (a *apiCluster) schedulerEvent(namespace, pod, message string) *corev1.Event {
+	a.t.Helper()
+	p := &corev1.Pod{}
+	if err := a.client.Get(context.Background(), client.ObjectKey{Namespace: namespace, Name: pod}, p); err != nil {
+		a.t.Fatal(err)
+	}
+	first := metav1.NewMicroTime(time.Now().Add(-time.Minute).Truncate(time.Second))
+	e := &corev1.Event{
+		ObjectMeta:          metav1.ObjectMeta{Namespace: namespace, Name: pod + ".scheduler"},
+		InvolvedObject:      corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: namespace, Name: pod, UID: p.UID},
+		Type:                corev1.EventTypeWarning,
+		Reason:              "FailedScheduling",
+		Action:              "Scheduling",
+		Message:             message,
+		EventTime:           first,
+		Series:              &corev1.EventSeries{Count: 3, LastObservedTime: metav1.NewMicroTime(first.Add(30 * time.Second))},
+		ReportingController: "default-scheduler",
+		ReportingInstance:   "default-scheduler-" + namespace,
+	}
+	a.create(e)
+	return e
 }

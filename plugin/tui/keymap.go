@@ -79,8 +79,10 @@ var (
 	keyDoNotDisrupt = key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "toggle do-not-disrupt"))
 	keyNextTab      = key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next tab"))
 	keyPrevTab      = key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab"))
-	keyByReason     = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "only this reason"))
-	keyByObject     = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "only this object"))
+	// The tab bar numbers the detail's tabs: the number goes straight to one.
+	keyTabNumber = key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "timeline/node/pods/yaml"))
+	keyByReason  = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "only this reason"))
+	keyByObject  = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "only this object"))
 )
 
 // actionKeys are disabled under --read-only so that help does not offer them.

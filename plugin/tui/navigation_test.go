@@ -234,16 +234,101 @@ func TestKeysTypedFasterThanReadAreSplit(t *testing.T) {
 	}
 }
 
-func TestJumpCompletesViewNames(t *testing.T) {
+func TestJumpSuggestsViewNames(t *testing.T) {
 	d := newDriver(t, false)
+	// One view starts with "dec": tab completes it.
 	d.keys(":")
 	d.typeText("dec")
 	d.keys("tab")
 	d.mustShow(":decisions")
 	d.keys("enter")
 	d.mustShow("NodePoolLimitReached")
+
+	// Two start with "node": the first is suggested, ↓ picks the next one, tab takes it.
 	d.keys(":")
 	d.typeText("node")
-	d.keys("tab")
-	d.mustShow(":node█")
+	d.mustShow(":nodepools")
+	d.keys("down")
+	d.mustShow(":nodeclaims")
+	d.keys("tab", "enter")
+	if got := d.crumbs(); !strings.HasPrefix(strings.TrimSpace(got), "nodeclaims") {
+		t.Fatalf("after :node ↓ tab, breadcrumbs %q", got)
+	}
+
+	// Enter goes where the line shows, the suggestion included.
+	d.keys(":")
+	d.typeText("pe")
+	d.keys("enter")
+	if got := d.crumbs(); !strings.HasPrefix(strings.TrimSpace(got), "pending") {
+		t.Fatalf("after :pe, breadcrumbs %q", got)
+	}
+	// A short form is taken as typed.
+	d.keys(":")
+	d.typeText("np")
+	d.keys("enter")
+	if got := d.crumbs(); !strings.HasPrefix(strings.TrimSpace(got), "nodepools") {
+		t.Fatalf("after :np, breadcrumbs %q", got)
+	}
+}
+
+// The filter is a line editor: the cursor moves within it, and only a change of the query
+// filters again, so moving the cursor keeps the selected row.
+func TestFilterEditsInPlace(t *testing.T) {
+	d := newDriver(t, false)
+	d.keys(":")
+	d.typeText("nc")
+	d.keys("enter", "/")
+	d.typeText("defult")
+	d.mustShow("No NodeClaims.")
+	// Back over "ult", insert the missing "a".
+	d.keys("left", "left", "left")
+	d.typeText("a")
+	d.mustShow("filter: default", "default-abcde", "default-fghij")
+	d.mustNotShow("gpu-klmno")
+	d.keys("esc")
+	d.mustShow("gpu-klmno")
+
+	d.keys("/")
+	d.typeText("default")
+	d.keys("enter", "j")
+	d.mustShow("> default-fghij")
+	// Reopened, the filter is edited where it is: moving in it keeps the second row selected.
+	d.keys("/", "left", "right")
+	d.mustShow("/default", "> default-fghij")
+	// ctrl+w takes the word back: every row again.
+	d.keys("ctrl+w")
+	d.mustShow("gpu-klmno")
+	d.mustNotShow("filter:")
+}
+
+func TestDetailTabsByNumber(t *testing.T) {
+	d := newDriver(t, false)
+	d.keys("enter", "enter")
+	d.mustShow("1 Timeline", "condition Drifted=True")
+	d.keys("3")
+	d.mustShow("web-1", "web-2", "500m")
+	d.mustNotShow("condition Drifted=True")
+	d.keys("2")
+	d.mustShow("Allocatable:", "Unschedulable:")
+	d.mustNotShow("web-2")
+	d.keys("4")
+	d.mustShow("kind: NodeClaim")
+	d.keys("1")
+	d.mustShow("condition Drifted=True")
+	d.mustNotShow("kind: NodeClaim")
+	// The numbers are in the detail's key map, so help lists them.
+	d.keys("?")
+	d.mustShow("1-4", "timeline/node/pods/yaml")
+}
+
+// A paste (bracketed by the terminal) goes into the prompt whole, spaces included, rather than
+// as keys: pasted into the filter it is the query, not "g", "p", "u" as commands.
+func TestPasteIntoTheFilter(t *testing.T) {
+	d := newDriver(t, false)
+	d.keys(":")
+	d.typeText("decisions")
+	d.keys("enter", "/")
+	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("reason:Launched nodeclaim"), Paste: true})
+	d.mustShow("filter: reason:Launched nodeclaim", "Launched m5.large")
+	d.mustNotShow("Nominated", "NodePoolLimitReached")
 }

@@ -106,6 +106,7 @@ func claimRows(snap *Snapshot, pool string) []Row {
 			},
 			Num: []float64{nan, nan, nan, nan, nan, nan, nan, float64(c.Launch + c.Register + c.Init), float64(c.Pods),
 				c.CPU.Percent(), c.Memory.Percent(), c.Price.PerHour, -ageKey(c.Created), nan},
+			Tone: claimTone(c),
 		}
 		if pool != "" {
 			r.Cells = append(r.Cells[:1], r.Cells[2:]...)
@@ -114,6 +115,20 @@ func claimRows(snap *Snapshot, pool string) []Row {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// claimTone is the most pressing of: going away, wanting attention (drifted: it will be
+// replaced; cordoned: it takes no new pods), not serving yet.
+func claimTone(c *ClaimRow) tone {
+	switch {
+	case c.Deleting:
+		return toneGone
+	case c.Drifted || c.Cordoned:
+		return toneWarn
+	case !c.Initialized:
+		return toneStarting
+	}
+	return toneNormal
 }
 
 // marks are one letter each: Drifted, Expiring, do-Not-disrupt, Cordoned, deleting (X).

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/price"
@@ -60,7 +61,9 @@ func poolRows(snap *Snapshot) []Row {
 	for _, p := range snap.Pools {
 		weight, conds := "-", "-"
 		w := 0.0
+		tn := toneNormal
 		if rec := snap.PoolObjects[p.Name]; rec != nil {
+			tn = poolTone(rec.np)
 			if rec.np.Spec.Weight != nil {
 				w = float64(*rec.np.Spec.Weight)
 				weight = strconv.Itoa(int(*rec.np.Spec.Weight))
@@ -83,6 +86,7 @@ func poolRows(snap *Snapshot) []Row {
 			},
 			Num: []float64{nan, float64(p.Nodes), float64(p.Pods), float64(p.CPU.Requested), poolPct(p.CPU),
 				float64(p.Memory.Requested), poolPct(p.Memory), p.PricePerHour, w, nan},
+			Tone: tn,
 		})
 	}
 	return rows
@@ -100,6 +104,17 @@ func limitText(v int64, f func(int64) string) string {
 		return "-"
 	}
 	return f(v)
+}
+
+// poolTone marks a NodePool whose Ready condition is False or Unknown: the agent launches
+// nothing from it. One without the condition yet (not reconciled, or no agent) stays plain.
+func poolTone(np *karpv1.NodePool) tone {
+	for _, c := range np.Status.Conditions {
+		if c.Type == karpv1.ConditionTypeReady && c.Status != metav1.ConditionTrue {
+			return toneBad
+		}
+	}
+	return toneNormal
 }
 
 // conditionSummary is "Ready", or the conditions that are not True.

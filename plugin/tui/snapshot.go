@@ -83,6 +83,8 @@ type ClaimRow struct {
 	Drifted, Expiring      bool
 	DoNotDisrupt, Deleting bool
 	Cordoned               bool
+	// Initialized is true once the node is ready for pods, whatever State shows first.
+	Initialized bool
 }
 
 // PendingRow is a pending pod.
@@ -178,6 +180,7 @@ func claimRow(rec *claimRec, node *corev1.Node, agg *nodeAgg, now time.Time) Cla
 	r.Launch = since(r.Created, launched)
 	r.Register = since(launched, registered)
 	r.Init = since(registered, initialized)
+	r.Initialized = !initialized.IsZero()
 	switch {
 	case r.Deleting:
 		r.State = usage.StateDeleting

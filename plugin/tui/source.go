@@ -26,6 +26,9 @@ import (
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/kube"
 )
 
+// agentSource is the source component of the agent's Events, and of upstream Karpenter's.
+const agentSource = "karpenter"
+
 // watchedResources are the informers the Source runs; the snapshot is Synced once each listed.
 var watchedResources = []string{"pods", "nodes", "nodeclaims", "nodepools", "events", "leases"}
 
@@ -53,7 +56,7 @@ func (src *Source) Run(ctx context.Context) error {
 		{"nodes", cache.NewListWatchFromClient(core, "nodes", metav1.NamespaceAll, fields.Everything()), &corev1.Node{}, nodeHandler(src.store)},
 		// Only the agent's Events: the decision stream, and what the timeline shows. Upstream
 		// Karpenter records with the same source.
-		{"events", cache.NewListWatchFromClient(core, "events", metav1.NamespaceAll, fields.OneTermEqualSelector("source", "karpenter")), &corev1.Event{}, eventHandler(src.store)},
+		{"events", cache.NewListWatchFromClient(core, "events", metav1.NamespaceAll, fields.OneTermEqualSelector("source", agentSource)), &corev1.Event{}, eventHandler(src.store)},
 		{"leases", cache.NewListWatchFromClient(coord, "leases", metav1.NamespaceAll, fields.OneTermEqualSelector("metadata.name", LeaseName)), &coordinationv1.Lease{}, leaseHandler(src.store)},
 		{"nodeclaims", src.dynamicLW(kube.NodeClaims), &unstructured.Unstructured{}, claimHandler(src.store)},
 		{"nodepools", src.dynamicLW(kube.NodePools), &unstructured.Unstructured{}, poolHandler(src.store)},

@@ -27,6 +27,8 @@ type Row struct {
 	ID    string
 	Cells []string
 	Num   []float64
+	// Tone colours the row by the state of what it shows.
+	Tone tone
 	// search is the lowercased text the filter matches, computed once per SetRows.
 	search string
 }
@@ -363,7 +365,9 @@ func (t *Table) View() string {
 		}
 		b.WriteByte('\n')
 		if i == t.cursor {
-			b.WriteString(t.styles.Selected.Render("> " + line.String()))
+			b.WriteString(t.styles.SelectedRow(r.Tone).Render("> " + line.String()))
+		} else if st := t.styles.Row(r.Tone); st != nil {
+			b.WriteString(st.Render("  " + line.String()))
 		} else {
 			b.WriteString("  " + line.String())
 		}
