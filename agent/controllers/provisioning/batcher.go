@@ -45,6 +45,27 @@ func (b *Batcher) Trigger() {
 	}
 }
 
+// Nudge opens a batch if none is open, and never extends one that is. It is for weak signals,
+// such as the kube-scheduler re-marking a pod it still cannot place: those arrive with every new
+// node while a scale-up lands, so as triggers they would hold a batch open to its max duration,
+// yet a pod the new nodes did not take must not wait for the periodic resync either.
+func (b *Batcher) Nudge() {
+	now := b.clock.Now()
+	b.mu.Lock()
+	opened := !b.open
+	if opened {
+		b.open, b.first, b.last = true, now, now
+	}
+	b.mu.Unlock()
+	if !opened {
+		return
+	}
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
 // Wait blocks until a batch has been collected and closes it; it reports false when ctx is done
 // first.
 func (b *Batcher) Wait(ctx context.Context) bool {

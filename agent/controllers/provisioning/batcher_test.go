@@ -105,3 +105,37 @@ func TestBatchesAreSeparate(t *testing.T) {
 		t.Fatal("second batch not delivered")
 	}
 }
+
+func TestNudgeOpensButNeverExtends(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Unix(0, 0))
+	b := NewBatcher(clk, time.Second, 10*time.Second)
+	b.Nudge()
+	done := waitAsync(context.Background(), b)
+	clk.Step(900 * time.Millisecond)
+	b.Nudge() // a repeat while the batch is open: must not move its close
+	clk.Step(100 * time.Millisecond)
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Fatal("Wait reported cancellation")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a nudged batch did not close one idle duration after it opened")
+	}
+
+	// A trigger still extends a batch a nudge opened.
+	b.Nudge()
+	done = waitAsync(context.Background(), b)
+	clk.Step(900 * time.Millisecond)
+	b.Trigger()
+	clk.Step(900 * time.Millisecond)
+	if closed(done) {
+		t.Fatal("batch closed although a trigger extended it")
+	}
+	clk.Step(100 * time.Millisecond)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("batch did not close one idle duration after the trigger")
+	}
+}

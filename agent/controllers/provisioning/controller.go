@@ -51,6 +51,7 @@ func (c *Controller) Register(mgr manager.Manager) error {
 	err := ctrl.NewControllerManagedBy(mgr).
 		Named("provisioning").
 		For(&corev1.Pod{}, builder.WithPredicates(becameProvisionable())).
+		Watches(&corev1.Pod{}, c.onRetried()).
 		Watches(&karpv1.NodeClaim{}, c.onDelete()).
 		Watches(&corev1.Node{}, c.onDelete()).
 		Watches(&karpv1.NodePool{}, c.onAnyChange(), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
@@ -65,10 +66,10 @@ func (c *Controller) Register(mgr manager.Manager) error {
 }
 
 // becameProvisionable passes a pod when it becomes one the agent should provision for: created
-// so, or updated into it. Updates of a pod that was already pending do not pass: the
-// kube-scheduler rewrites its message ("0/N nodes are available") each time new nodes appear, and
-// those updates kept a batch from ever going idle while nodes came up, so every batch ran to its
-// max duration. The provisioner's periodic resync covers pods that stay pending.
+// so, or updated into it; those trigger (open or extend) a batch. Updates of a pod that was
+// already pending do not pass: the kube-scheduler rewrites its message ("0/N nodes are
+// available") each time new nodes appear, and as triggers those kept a batch from ever going idle
+// while nodes came up, so every batch ran to its max duration. They only nudge (onRetried).
 func becameProvisionable() predicate.Predicate {
 	return predicate.Funcs{
 		CreateFunc: func(e event.CreateEvent) bool { return provisionable(e.Object) },
@@ -78,6 +79,36 @@ func becameProvisionable() predicate.Predicate {
 		DeleteFunc:  func(event.DeleteEvent) bool { return false },
 		GenericFunc: func(e event.GenericEvent) bool { return provisionable(e.Object) },
 	}
+}
+
+// onRetried nudges the batcher when the kube-scheduler tried a pending pod again and still could
+// not place it (its PodScheduled condition changed). Usually the pod just waits for a node that is
+// still booting and the solve changes nothing; but when the nodes it was nominated to came up and
+// filled with other pods, this is the only prompt sign that it needs a new home.
+func (c *Controller) onRetried() handler.EventHandler {
+	return handler.Funcs{
+		UpdateFunc: func(_ context.Context, e event.UpdateEvent, _ queue) {
+			if provisionable(e.ObjectOld) && provisionable(e.ObjectNew) &&
+				scheduledCondition(e.ObjectOld) != scheduledCondition(e.ObjectNew) {
+				c.batcher.Nudge()
+			}
+		},
+	}
+}
+
+// scheduledCondition is what changes when the kube-scheduler retries a pod: its message (which
+// counts the nodes it tried) or the time of its last transition.
+func scheduledCondition(o client.Object) string {
+	pod, ok := o.(*corev1.Pod)
+	if !ok {
+		return ""
+	}
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled {
+			return c.Message + "@" + c.LastTransitionTime.UTC().String()
+		}
+	}
+	return ""
 }
 
 func provisionable(o client.Object) bool {

@@ -1,10 +1,13 @@
 package provisioning
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 )
 
@@ -46,5 +49,30 @@ func TestBecameProvisionable(t *testing.T) {
 	}
 	if p.Delete(event.DeleteEvent{Object: pendingPod("x")}) {
 		t.Error("a deleted pod needs no node")
+	}
+}
+
+func TestARetriedPendingPodNudgesABatchOpen(t *testing.T) {
+	isOpen := func(b *Batcher) bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.open
+	}
+	cases := []struct {
+		name     string
+		old, new *corev1.Pod
+		want     bool
+	}{
+		{"retried, still unschedulable", pendingPod("0/3 nodes are available"), pendingPod("0/5 nodes are available"), true},
+		{"no change", pendingPod("0/3 nodes are available"), pendingPod("0/3 nodes are available"), false},
+		{"newly pending (a trigger's job, not a nudge's)", &corev1.Pod{}, pendingPod("0/3 nodes are available"), false},
+	}
+	for _, tc := range cases {
+		b := NewBatcher(clocktesting.NewFakeClock(time.Unix(0, 0)), time.Second, 10*time.Second)
+		c := &Controller{batcher: b}
+		c.onRetried().Update(context.Background(), event.UpdateEvent{ObjectOld: tc.old, ObjectNew: tc.new}, nil)
+		if got := isOpen(b); got != tc.want {
+			t.Errorf("%s: batch open = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
