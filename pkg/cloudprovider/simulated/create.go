@@ -85,7 +85,7 @@ func (p *Provider) Create(ctx context.Context, nodeClaim *karpv1.NodeClaim) (*ka
 	if err != nil {
 		return nil, err
 	}
-	m, err := newMatcher(nodeClaim.Spec.Requirements, func(k string) bool { return p.defined[k] })
+	m, err := cloudprovider.NewLaunchRequirements(nodeClaim.Spec.Requirements, func(k string) bool { return p.defined[k] })
 	if err != nil {
 		return nil, fmt.Errorf("NodeClaim %s: %w", nodeClaim.Name, err)
 	}
@@ -138,13 +138,13 @@ func (p *Provider) Create(ctx context.Context, nodeClaim *karpv1.NodeClaim) (*ka
 // candidates returns the available offerings that satisfy the requirements, of types whose
 // allocatable covers the requests, in launch order; and the compatible ones already marked
 // unavailable.
-func (p *Provider) candidates(types []*cloudprovider.InstanceType, m *matcher, requests corev1.ResourceList) (candidates []candidate, unavailable []cloudprovider.OfferingKey) {
+func (p *Provider) candidates(types []*cloudprovider.InstanceType, m *cloudprovider.LaunchRequirements, requests corev1.ResourceList) (candidates []candidate, unavailable []cloudprovider.OfferingKey) {
 	for _, it := range types {
-		if !m.matchesType(it.Labels) || !fits(requests, it.Allocatable) {
+		if !m.MatchesType(it.Labels) || !cloudprovider.Fits(requests, it.Allocatable) {
 			continue
 		}
 		for _, of := range it.Offerings {
-			if !m.matchesOffering(of.Zone, of.CapacityType) {
+			if !m.MatchesOffering(of.Zone, of.CapacityType) {
 				continue
 			}
 			c := candidate{it: it, of: of}

@@ -105,7 +105,7 @@ type Provider struct {
 	unavailable *cloudprovider.UnavailableOfferings
 	// base is the catalog in every simulated zone, built once: every view shares its types.
 	base []*cloudprovider.InstanceType
-	// defined are the label keys instance types or offerings carry (see matcher).
+	// defined are the label keys instance types or offerings carry (see cloudprovider.LaunchRequirements).
 	defined map[string]bool
 
 	ctx    context.Context

@@ -7,9 +7,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/catalog"
 )
 
+// The simulated provider launches with cloudprovider.LaunchRequirements; these cases pin the
+// semantics it relies on against the catalog's labels.
 func TestRequirementMatching(t *testing.T) {
 	defined := func(k string) bool { return k != "team" && k != karpv1.NodePoolLabelKey }
 	gpu := map[string]string{corev1.LabelInstanceTypeStable: "g5.xlarge", catalog.LabelInstanceCPU: "4", catalog.LabelInstanceGPUCount: "1"}
@@ -34,14 +37,14 @@ func TestRequirementMatching(t *testing.T) {
 		{"nor does the nodepool label", req(karpv1.NodePoolLabelKey, corev1.NodeSelectorOpIn, "default"), true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := newMatcher([]karpv1.NodeSelectorRequirementWithMinValues{tc.req}, defined)
+			m, err := cloudprovider.NewLaunchRequirements([]karpv1.NodeSelectorRequirementWithMinValues{tc.req}, defined)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := m.matchesType(gpu); got != tc.gpu {
+			if got := m.MatchesType(gpu); got != tc.gpu {
 				t.Errorf("GPU type: %v, want %v", got, tc.gpu)
 			}
-			if got := m.matchesType(plain); got != tc.plainT {
+			if got := m.MatchesType(plain); got != tc.plainT {
 				t.Errorf("plain type: %v, want %v", got, tc.plainT)
 			}
 		})
@@ -49,21 +52,21 @@ func TestRequirementMatching(t *testing.T) {
 }
 
 func TestOfferingRequirements(t *testing.T) {
-	m, err := newMatcher([]karpv1.NodeSelectorRequirementWithMinValues{
+	m, err := cloudprovider.NewLaunchRequirements([]karpv1.NodeSelectorRequirementWithMinValues{
 		req(corev1.LabelTopologyZone, corev1.NodeSelectorOpNotIn, "us-east-1a"),
 		req(karpv1.CapacityTypeLabelKey, corev1.NodeSelectorOpIn, "on-demand"),
 	}, func(string) bool { return true })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !m.matchesType(map[string]string{}) {
+	if !m.MatchesType(map[string]string{}) {
 		t.Error("offering keys must not be checked against the type")
 	}
 	for _, tc := range []struct {
 		zone, ct string
 		want     bool
 	}{{"us-east-1b", "on-demand", true}, {"us-east-1a", "on-demand", false}, {"us-east-1b", "spot", false}} {
-		if got := m.matchesOffering(tc.zone, tc.ct); got != tc.want {
+		if got := m.MatchesOffering(tc.zone, tc.ct); got != tc.want {
 			t.Errorf("%s/%s: %v, want %v", tc.zone, tc.ct, got, tc.want)
 		}
 	}
@@ -79,7 +82,7 @@ func TestMalformedRequirementsAreErrors(t *testing.T) {
 		{req("k", corev1.NodeSelectorOpExists, "x"), "takes no values"},
 		{req("k", "Near", "x"), "unsupported operator"},
 	} {
-		_, err := newMatcher([]karpv1.NodeSelectorRequirementWithMinValues{tc.req}, func(string) bool { return true })
+		_, err := cloudprovider.NewLaunchRequirements([]karpv1.NodeSelectorRequirementWithMinValues{tc.req}, func(string) bool { return true })
 		if err == nil || !strings.Contains(err.Error(), tc.wantIn) {
 			t.Errorf("%v: error %v, want one saying %q", tc.req, err, tc.wantIn)
 		}
