@@ -23,10 +23,6 @@ import (
 // the offering is skipped for cloudprovider.UnavailableTTL.
 var capacityErrors = []string{"InsufficientInstanceCapacity", "UnfulfillableCapacity", "MaxSpotInstanceCountExceeded"}
 
-// maxListedOfferings bounds the offerings an InsufficientCapacityError names, so the Event stays
-// readable.
-const maxListedOfferings = 20
-
 // Create launches one instance for the NodeClaim with CreateFleet (type instant), offering EC2
 // the cheapest compatible instance types in one subnet per zone. See the package documentation.
 func (p *Provider) Create(ctx context.Context, nodeClaim *karpv1.NodeClaim) (*karpv1.NodeClaim, error) {
@@ -118,7 +114,7 @@ func (p *Provider) templateConfigs(ctx context.Context, nodeClaim *karpv1.NodeCl
 		}
 		byImage[id].types = append(byImage[id].types, c)
 	}
-	userData, err := p.userData(nc, nodeLabels(nodeClaim), nodeTaints(nodeClaim))
+	userData, err := p.userData(nc, nodeLabels(nodeClaim), cloudprovider.NodeTaints(nodeClaim))
 	if err != nil {
 		return nil, err
 	}
@@ -290,11 +286,7 @@ func insufficientCapacity(refused, skipped []cloudprovider.OfferingKey, msg stri
 	if len(skipped) > 0 {
 		msg += fmt.Sprintf("; %d were skipped after recent insufficient capacity", len(skipped))
 	}
-	if len(listed) > maxListedOfferings {
-		msg += fmt.Sprintf(" (%d more not listed)", len(listed)-maxListedOfferings)
-		listed = listed[:maxListedOfferings]
-	}
-	return &cloudprovider.InsufficientCapacityError{Offerings: listed, Message: msg}
+	return cloudprovider.NewInsufficientCapacityError(msg, listed)
 }
 
 // nodeLabels are the labels the kubelet registers with: the NodeClaim's own (its NodePool's
@@ -325,22 +317,6 @@ func kubeletMaySet(key string) bool {
 		return false
 	}
 	return true
-}
-
-// nodeTaints are the unregistered taint, then the NodeClaim's taints and startup taints.
-func nodeTaints(nodeClaim *karpv1.NodeClaim) []corev1.Taint {
-	var out []corev1.Taint
-	seen := map[string]bool{}
-	for _, list := range [][]corev1.Taint{{karpv1.UnregisteredNoExecuteTaint}, nodeClaim.Spec.Taints, nodeClaim.Spec.StartupTaints} {
-		for _, t := range list {
-			k := t.Key + ":" + string(t.Effect)
-			if !seen[k] {
-				seen[k] = true
-				out = append(out, corev1.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect})
-			}
-		}
-	}
-	return out
 }
 
 // baseTags go on launch templates and volumes: the node class's tags and the cluster's.

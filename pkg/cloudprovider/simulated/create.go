@@ -22,10 +22,6 @@ const (
 	ImageIDARM64 = "ami-0a1b2c3d4e5f60002"
 )
 
-// maxListedOfferings bounds the offerings an InsufficientCapacityError names, so a NodeClaim
-// open to hundreds of types does not produce an Event nobody can read.
-const maxListedOfferings = 20
-
 // candidate is one offering a NodeClaim could launch into.
 type candidate struct {
 	it *cloudprovider.InstanceType
@@ -179,11 +175,7 @@ func insufficientCapacity(refused, unavailable []cloudprovider.OfferingKey) erro
 	if len(unavailable) > 0 {
 		msg += fmt.Sprintf(", %d were skipped as unavailable after recent insufficient capacity", len(unavailable))
 	}
-	if len(listed) > maxListedOfferings {
-		msg += fmt.Sprintf(" (%d more not listed)", len(listed)-maxListedOfferings)
-		listed = listed[:maxListedOfferings]
-	}
-	return &cloudprovider.InsufficientCapacityError{Offerings: listed, Message: msg}
+	return cloudprovider.NewInsufficientCapacityError(msg, listed)
 }
 
 // launch records a pending instance in the offering and schedules its Node.
@@ -211,7 +203,7 @@ func (p *Provider) launch(ctx context.Context, nodeClaim *karpv1.NodeClaim, node
 		// stable, and it says which instance a node is at a glance.
 		NodeName:    id,
 		Labels:      p.nodeLabels(nodeClaim, c),
-		Taints:      nodeTaints(nodeClaim),
+		Taints:      cloudprovider.NodeTaints(nodeClaim),
 		Capacity:    c.it.Capacity,
 		Allocatable: c.it.Allocatable,
 		Tags:        p.tags(nodeClaim, nodeClass),
@@ -264,25 +256,6 @@ func (p *Provider) nodeLabels(nodeClaim *karpv1.NodeClaim, c candidate) map[stri
 	labels[corev1.LabelTopologyRegion] = p.opts.Region
 	labels[karpv1.CapacityTypeLabelKey] = c.of.CapacityType
 	return labels
-}
-
-// nodeTaints are the unregistered taint, then the NodeClaim's taints and startup taints, each
-// key and effect once.
-func nodeTaints(nodeClaim *karpv1.NodeClaim) []corev1.Taint {
-	var out []corev1.Taint
-	seen := map[string]bool{}
-	for _, list := range [][]corev1.Taint{{karpv1.UnregisteredNoExecuteTaint}, nodeClaim.Spec.Taints, nodeClaim.Spec.StartupTaints} {
-		for _, t := range list {
-			k := t.Key + ":" + string(t.Effect)
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
-			t.TimeAdded = nil
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // tags are the EC2NodeClass's tags plus those Karpenter puts on every instance.
