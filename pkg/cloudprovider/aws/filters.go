@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 )
@@ -68,4 +70,50 @@ func isNotFound(err error) bool {
 // wrap adds what the provider was doing to an AWS error.
 func wrap(err error, format string, args ...any) error {
 	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// termQuery is the Describe filter one selector term stands for, and how messages name it
+// ("id sg-1", "tags team=a").
+type termQuery struct {
+	filters []ec2types.Filter
+	what    string
+}
+
+// ec2Pager is an EC2 Describe paginator.
+type ec2Pager[O any] interface {
+	HasMorePages() bool
+	NextPage(ctx context.Context, optFns ...func(*ec2.Options)) (O, error)
+}
+
+// resolveTerms runs a Describe for each selector term (a nil query selects nothing) and returns
+// what they found by id, and the terms that found nothing as field[i] (what). A not-found error
+// ends a term's pages without failing; noun names the resources in other errors.
+func resolveTerms[O, T any](ctx context.Context, field, noun string, queries []*termQuery,
+	describe func([]ec2types.Filter) ec2Pager[O], items func(O) []T, id func(T) string) (map[string]T, []string, error) {
+	seen := map[string]T{}
+	var empty []string
+	for i, q := range queries {
+		if q == nil {
+			continue
+		}
+		found := 0
+		pager := describe(q.filters)
+		for pager.HasMorePages() {
+			page, err := pager.NextPage(ctx)
+			if err != nil {
+				if isNotFound(err) {
+					break
+				}
+				return nil, nil, wrap(err, "describing %s with %s", noun, q.what)
+			}
+			for _, it := range items(page) {
+				seen[id(it)] = it
+				found++
+			}
+		}
+		if found == 0 {
+			empty = append(empty, fmt.Sprintf("%s[%d] (%s)", field, i, q.what))
+		}
+	}
+	return seen, empty, nil
 }

@@ -16,47 +16,34 @@ import (
 // resolveSubnets returns the subnets the terms select, most free addresses first within a zone,
 // or a message saying which terms matched nothing.
 func (p *Provider) resolveSubnets(ctx context.Context, terms []ec2v1.SubnetSelectorTerm) ([]ec2v1.Subnet, string, error) {
-	seen := map[string]ec2types.Subnet{}
-	var empty []string
+	queries := make([]*termQuery, len(terms))
 	for i, t := range terms {
-		in := &ec2.DescribeSubnetsInput{}
-		what := ""
 		switch {
 		case t.ID != "":
-			in.Filters = []ec2types.Filter{filter("subnet-id", t.ID)}
-			what = "id " + t.ID
+			queries[i] = &termQuery{filters: []ec2types.Filter{filter("subnet-id", t.ID)}, what: "id " + t.ID}
 		case len(t.Tags) > 0 || t.CIDR != "":
+			q := &termQuery{}
 			var parts []string
 			if len(t.Tags) > 0 {
-				in.Filters = tagFilters(t.Tags)
+				q.filters = tagFilters(t.Tags)
 				parts = append(parts, "tags "+describeTags(t.Tags))
 			}
 			if t.CIDR != "" {
-				in.Filters = append(in.Filters, filter("cidr-block", t.CIDR))
+				q.filters = append(q.filters, filter("cidr-block", t.CIDR))
 				parts = append(parts, "cidr "+t.CIDR)
 			}
-			what = strings.Join(parts, ", ")
-		default:
-			continue
+			q.what = strings.Join(parts, ", ")
+			queries[i] = q
 		}
-		found := 0
-		pager := ec2.NewDescribeSubnetsPaginator(p.ec2, in)
-		for pager.HasMorePages() {
-			page, err := pager.NextPage(ctx)
-			if err != nil {
-				if isNotFound(err) {
-					break
-				}
-				return nil, "", wrap(err, "describing subnets with %s", what)
-			}
-			for _, s := range page.Subnets {
-				seen[aws.ToString(s.SubnetId)] = s
-				found++
-			}
-		}
-		if found == 0 {
-			empty = append(empty, fmt.Sprintf("subnetSelectorTerms[%d] (%s)", i, what))
-		}
+	}
+	seen, empty, err := resolveTerms(ctx, "subnetSelectorTerms", "subnets", queries,
+		func(f []ec2types.Filter) ec2Pager[*ec2.DescribeSubnetsOutput] {
+			return ec2.NewDescribeSubnetsPaginator(p.ec2, &ec2.DescribeSubnetsInput{Filters: f})
+		},
+		func(o *ec2.DescribeSubnetsOutput) []ec2types.Subnet { return o.Subnets },
+		func(s ec2types.Subnet) string { return aws.ToString(s.SubnetId) })
+	if err != nil {
+		return nil, "", err
 	}
 	if len(seen) == 0 {
 		return nil, fmt.Sprintf("no subnet in %s matches %s", p.region, strings.Join(empty, " or ")), nil
