@@ -52,9 +52,12 @@ func TestDeletingANodeClaimDrainsTheNodeThenTerminatesIt(t *testing.T) {
 		return nil
 	})
 	testenv.Eventually(t, "the web pod evicted", func(ctx context.Context) error { return terminating(ctx, h.kube, web) })
-	if _, err := h.rec.Find(decisions.ReasonEvicted, web.Name); err != nil {
-		t.Error(err)
-	}
+	// The decision is published once the Eviction call returns, which can be after the pod is
+	// seen terminating.
+	testenv.Eventually(t, "an Evicted decision about the web pod", func(context.Context) error {
+		_, err := h.rec.Find(decisions.ReasonEvicted, web.Name)
+		return err
+	})
 	testenv.Eventually(t, "a FailedDraining event naming the PDB", func(context.Context) error {
 		d, err := h.rec.Find(decisions.ReasonFailedDraining, nc.Name)
 		if err != nil {
@@ -65,9 +68,10 @@ func TestDeletingANodeClaimDrainsTheNodeThenTerminatesIt(t *testing.T) {
 		}
 		return nil
 	})
-	if _, err := h.rec.Find(decisions.ReasonFailedDraining, node.Name); err != nil {
-		t.Errorf("no FailedDraining event on the node: %v", err)
-	}
+	testenv.Eventually(t, "a FailedDraining event on the node", func(context.Context) error {
+		_, err := h.rec.Find(decisions.ReasonFailedDraining, node.Name)
+		return err
+	})
 	testenv.Eventually(t, "Drained=False", func(ctx context.Context) error {
 		return testenv.ConditionIs(ctx, h.kube, nc, karpv1.ConditionTypeDrained, metav1.ConditionFalse, ReasonDraining)
 	})
@@ -98,12 +102,20 @@ func TestDeletingANodeClaimDrainsTheNodeThenTerminatesIt(t *testing.T) {
 			t.Errorf("pod %s (%s) was evicted (%v)", p.Name, p.Labels["app"], err)
 		}
 	}
-	if d, err := h.rec.Find(decisions.ReasonTerminated, nc.Name); err != nil || !strings.Contains(d.Message, nc.Status.ProviderID) {
-		t.Errorf("Terminated event: %v %q", err, d.Message)
-	}
-	if after := testutil.ToFloat64(metrics.NodeClaimsTerminated.WithLabelValues("Deleted", "default")); after != terminatedBefore+1 {
-		t.Errorf("terminated counter went from %v to %v", terminatedBefore, after)
-	}
+	// Both follow the finalizer's removal, so the NodeClaim can be seen gone before them.
+	testenv.Eventually(t, "a Terminated decision naming the instance, counted once", func(context.Context) error {
+		d, err := h.rec.Find(decisions.ReasonTerminated, nc.Name)
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(d.Message, nc.Status.ProviderID) {
+			return fmt.Errorf("message %q does not name %s", d.Message, nc.Status.ProviderID)
+		}
+		if after := testutil.ToFloat64(metrics.NodeClaimsTerminated.WithLabelValues("Deleted", "default")); after != terminatedBefore+1 {
+			return fmt.Errorf("terminated counter went from %v to %v", terminatedBefore, after)
+		}
+		return nil
+	})
 }
 
 func TestDoNotDisruptPodsWaitForTheTerminationGracePeriod(t *testing.T) {
