@@ -16,6 +16,7 @@ import (
 
 	ec2v1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/ec2/v1"
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/plugintest"
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/kube"
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/manifest"
 )
@@ -55,7 +56,7 @@ func TestCreateNodePool(t *testing.T) {
 
 func TestCreateNodePoolDryRun(t *testing.T) {
 	c := sharedCluster(t, "main", true)
-	c.create(t, newEC2NodeClass("create-present"))
+	c.create(t, plugintest.EC2NodeClass("create-present"))
 
 	server := c.kubectlKarpenter(t, "create", "nodepool", "create-dry", "--nodeclass", "create-present", "--dry-run=server", "-o", "yaml").mustSucceed(t)
 	var np karpv1.NodePool

@@ -7,13 +7,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/controlplane"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/plugintest"
 )
 
 func describeFixture(t *testing.T) *cluster {
 	c := getFixture(t)
 	c.once(t, "describe", func() {
 		ensureNamespace(t, c, "desc")
-		node := newNode("get-node-1", map[string]string{"karpenter.sh/nodepool": "get-a"}, "2", "8Gi")
+		node := controlplane.NewKWOKNode("get-node-1", "2", "8Gi", map[string]string{"karpenter.sh/nodepool": "get-a"})
 		running := newPod("desc", "web-running", "500m", "1Gi", "get-node-1")
 		nominated := newPod("desc", "web-nominated", "250m", "256Mi", "")
 		// Only a node of NodePool get-b would do, and there is none: the kube-scheduler leaves
@@ -22,10 +24,10 @@ func describeFixture(t *testing.T) *cluster {
 		c.create(t, node, running, nominated)
 		nc := corev1.ObjectReference{Kind: "NodeClaim", Name: "get-a-priced"}
 		c.create(t,
-			newEvent("default", "get-a-priced.1", nc, "Normal", "Unrelated", "something else happened", "other-controller"),
-			newEvent("default", "get-a-priced.2", nc, "Normal", decisions.ReasonLaunched, "Launched m5.large (on-demand) in us-east-1a at $0.0960/h for 1 pod(s)", "karpenter"),
-			newEvent("desc", "web-nominated.1", ref(nominated, "Pod"), "Normal", decisions.ReasonNominated, "Pod should schedule on: nodeclaim/get-a-priced", "karpenter"),
-			newEvent("default", "get-a.1", corev1.ObjectReference{Kind: "NodePool", Name: "get-a"}, "Warning", decisions.ReasonNodePoolLimitReached, "Limit cpu reached (4 in use of 100); 1 pending pod(s) cannot get a node from this NodePool. Raise spec.limits.cpu or add another NodePool", "karpenter"),
+			plugintest.Event("default", "get-a-priced.1", nc, "Normal", "Unrelated", "something else happened", "other-controller"),
+			plugintest.Event("default", "get-a-priced.2", nc, "Normal", decisions.ReasonLaunched, "Launched m5.large (on-demand) in us-east-1a at $0.0960/h for 1 pod(s)", "karpenter"),
+			plugintest.Event("desc", "web-nominated.1", plugintest.Ref(nominated, "Pod"), "Normal", decisions.ReasonNominated, "Pod should schedule on: nodeclaim/get-a-priced", "karpenter"),
+			plugintest.Event("default", "get-a.1", corev1.ObjectReference{Kind: "NodePool", Name: "get-a"}, "Warning", decisions.ReasonNodePoolLimitReached, "Limit cpu reached (4 in use of 100); 1 pending pod(s) cannot get a node from this NodePool. Raise spec.limits.cpu or add another NodePool", "karpenter"),
 		)
 	})
 	return c

@@ -12,6 +12,7 @@ import (
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/cloudprovider/catalog"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/plugintest"
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/price"
 )
 
@@ -47,7 +48,7 @@ func getFixture(t *testing.T) *cluster {
 }
 
 func createGetFixture(t *testing.T, c *cluster) {
-	a := newNodePool("get-a", func(np *karpv1.NodePool) {
+	a := plugintest.NodePool("get-a", func(np *karpv1.NodePool) {
 		np.Labels = map[string]string{"team": "get"}
 		w := int32(30)
 		np.Spec.Weight = &w
@@ -55,7 +56,7 @@ func createGetFixture(t *testing.T, c *cluster) {
 		np.Status.Resources = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("16Gi"), "nodes": resource.MustParse("2")}
 		np.Status.Conditions = []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue, Reason: "Ready", LastTransitionTime: metav1.Now()}}
 	})
-	b := newNodePool("get-b", func(np *karpv1.NodePool) { np.Labels = map[string]string{"team": "other"} })
+	b := plugintest.NodePool("get-b", func(np *karpv1.NodePool) { np.Labels = map[string]string{"team": "other"} })
 	priced := newNodeClaim("get-a-priced", "get-a", "m5.large", "on-demand", "us-east-1a", "get-node-1")
 	priced.Annotations = map[string]string{price.AnnotationKey: "0.0960"}
 	priced.Status.Conditions = append(priced.Status.Conditions, metav1.Condition{Type: "Ready", Status: metav1.ConditionTrue, Reason: "Ready", LastTransitionTime: metav1.Now()})

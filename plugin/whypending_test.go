@@ -10,6 +10,8 @@ import (
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/controlplane"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/plugintest"
 	"github.com/karpenter-tools/kubectl-karpenter/plugin/internal/simulate"
 )
 
@@ -28,33 +30,33 @@ func whyPendingCluster(t *testing.T) *cluster {
 	c := sharedCluster(t, "simulate", true)
 	c.once(t, "why-pending", func() {
 		ensureNamespace(t, c, "wp")
-		general := newNodePool("general", func(np *karpv1.NodePool) {
+		general := plugintest.NodePool("general", func(np *karpv1.NodePool) {
 			np.Spec.Limits = karpv1.Limits{corev1.ResourceCPU: resource.MustParse("1000")}
 		})
 		w := int32(10)
-		tainted := newNodePool("tainted", func(np *karpv1.NodePool) {
+		tainted := plugintest.NodePool("tainted", func(np *karpv1.NodePool) {
 			np.Spec.Weight = &w
 			np.Spec.Template.Spec.Taints = []corev1.Taint{{Key: "dedicated", Value: "gpu", Effect: corev1.TaintEffectNoSchedule}}
 		})
-		capped := newNodePool("capped", func(np *karpv1.NodePool) {
+		capped := plugintest.NodePool("capped", func(np *karpv1.NodePool) {
 			np.Spec.Limits = karpv1.Limits{corev1.ResourceCPU: resource.MustParse("1")}
 		})
-		node := newNode("general-node", map[string]string{
+		node := controlplane.NewKWOKNode("general-node", "2", "8Gi", map[string]string{
 			karpv1.NodePoolLabelKey: "general", corev1.LabelInstanceTypeStable: "m5.large",
 			karpv1.CapacityTypeLabelKey: "on-demand", corev1.LabelTopologyZone: "us-east-1a", karpv1.NodeInitializedLabelKey: "true",
-		}, "2", "8Gi")
-		cappedNode := newNode("capped-node", map[string]string{karpv1.NodePoolLabelKey: "capped", karpv1.NodeInitializedLabelKey: "true"}, "2", "8Gi")
+		})
+		cappedNode := controlplane.NewKWOKNode("capped-node", "2", "8Gi", map[string]string{karpv1.NodePoolLabelKey: "capped", karpv1.NodeInitializedLabelKey: "true"})
 		cappedNode.Spec.Taints = []corev1.Taint{{Key: "full", Effect: corev1.TaintEffectNoSchedule}}
 		running := newPod("wp", "running", "1900m", "1Gi", "general-node")
 		fits := newPod("wp", "fits", "1", "1Gi", "")
 		huge := newPod("wp", "huge", "500", "1Gi", "")
 		zoned := newPod("wp", "zoned", "1", "1Gi", "")
 		zoned.Spec.NodeSelector = map[string]string{corev1.LabelTopologyZone: "us-east-1c"}
-		c.create(t, newEC2NodeClass("default", "us-east-1a", "us-east-1b"), general, tainted, capped, node, cappedNode, running, fits, huge, zoned)
+		c.create(t, plugintest.EC2NodeClass("default", "us-east-1a", "us-east-1b"), general, tainted, capped, node, cappedNode, running, fits, huge, zoned)
 		c.create(t,
-			newEvent("wp", "huge.2", ref(huge, "Pod"), "Warning", decisions.ReasonFailedScheduling, decisions.FailedScheduling(huge, "no NodePool fits").Message, "karpenter"),
-			newEvent("wp", "fits.1", ref(fits, "Pod"), "Normal", decisions.ReasonNominated, "Pod should schedule on: nodeclaim/general-x1", "karpenter"),
-			newEvent("default", "general-x1.1", corev1.ObjectReference{Kind: "NodeClaim", Name: "general-x1"}, "Normal", decisions.ReasonLaunched, "Launched c5.large (on-demand) in us-east-1a at $0.0850/h for 1 pod(s)", "karpenter"),
+			plugintest.Event("wp", "huge.2", plugintest.Ref(huge, "Pod"), "Warning", decisions.ReasonFailedScheduling, decisions.FailedScheduling(huge, "no NodePool fits").Message, "karpenter"),
+			plugintest.Event("wp", "fits.1", plugintest.Ref(fits, "Pod"), "Normal", decisions.ReasonNominated, "Pod should schedule on: nodeclaim/general-x1", "karpenter"),
+			plugintest.Event("default", "general-x1.1", corev1.ObjectReference{Kind: "NodeClaim", Name: "general-x1"}, "Normal", decisions.ReasonLaunched, "Launched c5.large (on-demand) in us-east-1a at $0.0850/h for 1 pod(s)", "karpenter"),
 		)
 	})
 	return c

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/plugintest"
 )
 
 func getNodePool(name string) (*karpv1.NodePool, error) {
@@ -23,7 +24,7 @@ func getNodePool(name string) (*karpv1.NodePool, error) {
 // fails and says what to do.
 func TestCreateNodePoolOutputAndDryRun(t *testing.T) {
 	reset(t)
-	create(t, nodeClass("us-east-1a"))
+	create(t, plugintest.EC2NodeClass(plugintest.NodeClassName, "us-east-1a"))
 
 	dry := kk(t, "create", "nodepool", "printed", "--dry-run=client", "-o", "yaml").ok(t)
 	var np karpv1.NodePool

@@ -14,6 +14,7 @@ import (
 	ec2v1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/ec2/v1"
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/controlplane"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/plugintest"
 )
 
 // The namespaces the tests put pods in; reset empties them.
@@ -126,114 +127,17 @@ func create(t *testing.T, objs ...client.Object) {
 	}
 }
 
-// nodeClass is the EC2NodeClass "default" with a subnet in each zone.
-func nodeClass(zones ...string) *ec2v1.EC2NodeClass {
-	nc := &ec2v1.EC2NodeClass{
-		ObjectMeta: metav1.ObjectMeta{Name: "default"},
-		Spec: ec2v1.EC2NodeClassSpec{
-			SubnetSelectorTerms:        []ec2v1.SubnetSelectorTerm{{Tags: map[string]string{"karpenter.sh/discovery": "test"}}},
-			SecurityGroupSelectorTerms: []ec2v1.SecurityGroupSelectorTerm{{Tags: map[string]string{"karpenter.sh/discovery": "test"}}},
-			AMISelectorTerms:           []ec2v1.AMISelectorTerm{{Alias: "al2023@latest"}},
-			Role:                       "KarpenterNodeRole-test",
-		},
-	}
-	for i, z := range zones {
-		nc.Status.Subnets = append(nc.Status.Subnets, ec2v1.Subnet{ID: "subnet-" + string(rune('a'+i)), Zone: z})
-	}
-	return nc
-}
-
-// nodePool is an on-demand amd64 NodePool of c, m and r instances of generation 5 and later on
-// the node class "default", changed by the options.
-func nodePool(name string, opts ...func(*karpv1.NodePool)) *karpv1.NodePool {
-	np := &karpv1.NodePool{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: karpv1.NodePoolSpec{
-			Template: karpv1.NodeClaimTemplate{Spec: karpv1.NodeClaimTemplateSpec{
-				NodeClassRef: &karpv1.NodeClassReference{Group: ec2v1.Group, Kind: "EC2NodeClass", Name: "default"},
-				Requirements: []karpv1.NodeSelectorRequirementWithMinValues{
-					{Key: karpv1.CapacityTypeLabelKey, Operator: corev1.NodeSelectorOpIn, Values: []string{"on-demand"}},
-					{Key: corev1.LabelArchStable, Operator: corev1.NodeSelectorOpIn, Values: []string{"amd64"}},
-					{Key: "karpenter.k8s.aws/instance-category", Operator: corev1.NodeSelectorOpIn, Values: []string{"c", "m", "r"}},
-					{Key: "karpenter.k8s.aws/instance-generation", Operator: corev1.NodeSelectorOpGt, Values: []string{"4"}},
-				},
-				ExpireAfter: karpv1.MustParseNillableDuration("720h"),
-			}},
-			Disruption: karpv1.Disruption{ConsolidateAfter: karpv1.MustParseNillableDuration("30s")},
-		},
-	}
-	for _, o := range opts {
-		o(np)
-	}
-	return np
-}
-
-func requirement(key string, op corev1.NodeSelectorOperator, values ...string) karpv1.NodeSelectorRequirementWithMinValues {
-	return karpv1.NodeSelectorRequirementWithMinValues{Key: key, Operator: op, Values: values}
-}
-
-// nodeClaim is a launched NodeClaim of the pool, registered as nodeName unless that is empty.
+// nodeClaim is a launched NodeClaim of the pool, registered as nodeName unless that is empty,
+// with the allocatable of its capacity after the kubelet's reservations.
 func nodeClaim(name, pool, instanceType, capacityType, zone, nodeName string, created time.Time) *karpv1.NodeClaim {
-	return &karpv1.NodeClaim{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
-			karpv1.NodePoolLabelKey:          pool,
-			corev1.LabelInstanceTypeStable:   instanceType,
-			karpv1.CapacityTypeLabelKey:      capacityType,
-			corev1.LabelTopologyZone:         zone,
-			"karpenter.k8s.aws/ec2nodeclass": "default",
-		}},
-		Spec: karpv1.NodeClaimSpec{
-			NodeClassRef: &karpv1.NodeClassReference{Group: ec2v1.Group, Kind: "EC2NodeClass", Name: "default"},
-			Requirements: []karpv1.NodeSelectorRequirementWithMinValues{requirement(corev1.LabelInstanceTypeStable, corev1.NodeSelectorOpIn, instanceType)},
-		},
-		Status: karpv1.NodeClaimStatus{
-			NodeName:    nodeName,
-			ProviderID:  "sim:///" + zone + "/i-0123456789abcdef0",
-			Capacity:    corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("8Gi"), corev1.ResourcePods: resource.MustParse("29")},
-			Allocatable: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1930m"), corev1.ResourceMemory: resource.MustParse("7Gi"), corev1.ResourcePods: resource.MustParse("29")},
-			Conditions: []metav1.Condition{
-				{Type: karpv1.ConditionTypeLaunched, Status: metav1.ConditionTrue, Reason: "Launched", LastTransitionTime: metav1.NewTime(created)},
-			},
-		},
-	}
+	nc := plugintest.NodeClaim(name, pool, instanceType, capacityType, zone, nodeName, created)
+	nc.Status.Allocatable = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1930m"), corev1.ResourceMemory: resource.MustParse("7Gi"), corev1.ResourcePods: resource.MustParse("29")}
+	return nc
 }
 
 // kwokNode is a node KWOK plays: it turns Ready and runs the pods bound to it.
 func kwokNode(name, cpu, mem string, labels map[string]string) *corev1.Node {
 	return controlplane.NewKWOKNode(name, cpu, mem, labels)
-}
-
-// pod requests cpu and memory; bound to nodeName, or left to the kube-scheduler when empty.
-func pod(namespace, name, cpu, mem, nodeName string, opts ...func(*corev1.Pod)) *corev1.Pod {
-	p := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: map[string]string{"app": name}},
-		Spec: corev1.PodSpec{
-			NodeName: nodeName,
-			Containers: []corev1.Container{{Name: "app", Image: "registry.k8s.io/pause:3.10", Resources: corev1.ResourceRequirements{
-				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu), corev1.ResourceMemory: resource.MustParse(mem)},
-			}}},
-		},
-	}
-	for _, o := range opts {
-		o(p)
-	}
-	return p
-}
-
-// event is an Event about the object, as client-go's recorder writes it.
-func event(namespace, name string, involved corev1.ObjectReference, eventType, reason, message, component string) *corev1.Event {
-	now := metav1.NewTime(time.Now())
-	return &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{Namespace: namespace, Name: name},
-		InvolvedObject: involved,
-		Type:           eventType, Reason: reason, Message: message,
-		Source:         corev1.EventSource{Component: component},
-		FirstTimestamp: now, LastTimestamp: now, Count: 1,
-	}
-}
-
-func refTo(obj client.Object, kind string) corev1.ObjectReference {
-	return corev1.ObjectReference{Kind: kind, Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: obj.GetUID()}
 }
 
 // waitRunning waits until KWOK reports the bound pods Running.

@@ -10,6 +10,7 @@ import (
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
 	"github.com/karpenter-tools/kubectl-karpenter/pkg/decisions"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/plugintest"
 )
 
 // shop prepares the cluster the read-only commands are shown on:
@@ -24,7 +25,7 @@ import (
 func shop(t *testing.T) {
 	t.Helper()
 	reset(t)
-	general := nodePool("general", func(np *karpv1.NodePool) {
+	general := plugintest.NodePool("general", func(np *karpv1.NodePool) {
 		np.Labels = map[string]string{"team": "shop"}
 		w := int32(30)
 		np.Spec.Weight = &w
@@ -32,7 +33,7 @@ func shop(t *testing.T) {
 		np.Status.Resources = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("8Gi"), "nodes": resource.MustParse("1")}
 		np.Status.Conditions = []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue, Reason: "Ready", LastTransitionTime: metav1.Now()}}
 	})
-	spot := nodePool("spot", func(np *karpv1.NodePool) {
+	spot := plugintest.NodePool("spot", func(np *karpv1.NodePool) {
 		np.Labels = map[string]string{"team": "other"}
 		np.Spec.Template.Spec.Requirements[0].Values = []string{"spot"}
 	})
@@ -43,10 +44,10 @@ func shop(t *testing.T) {
 	priced := nodeClaim("general-abc12", "general", "m5.large", "on-demand", "us-east-1a", "general-node-1", time.Now())
 	priced.Annotations = map[string]string{karpv1.PriceAnnotationKey: "0.0960"}
 	launching := nodeClaim("general-def34", "general", "c5.xlarge", "spot", "us-east-1b", "", time.Now())
-	create(t, nodeClass("us-east-1a", "us-east-1b"), general, spot, node, priced, launching)
+	create(t, plugintest.EC2NodeClass(plugintest.NodeClassName, "us-east-1a", "us-east-1b"), general, spot, node, priced, launching)
 	waitReady(t, node)
-	running := pod("shop", "web-1", "500m", "1Gi", "general-node-1")
-	pending := pod("shop", "web-pending", "250m", "256Mi", "", func(p *corev1.Pod) {
+	running := plugintest.Pod("shop", "web-1", "500m", "1Gi", "general-node-1")
+	pending := plugintest.Pod("shop", "web-pending", "250m", "256Mi", "", func(p *corev1.Pod) {
 		p.Spec.NodeSelector = map[string]string{karpv1.NodePoolLabelKey: "spot"}
 	})
 	create(t, running, pending)
@@ -54,10 +55,10 @@ func shop(t *testing.T) {
 	waitUnschedulable(t, pending)
 	nc := corev1.ObjectReference{Kind: "NodeClaim", Name: "general-abc12"}
 	create(t,
-		event("default", "general-abc12.1", nc, "Normal", "Unrelated", "something else happened", "other-controller"),
-		event("default", "general-abc12.2", nc, "Normal", decisions.ReasonLaunched, "Launched m5.large (on-demand) in us-east-1a at $0.0960/h for 1 pod(s)", "karpenter"),
-		event("shop", "web-pending.1", refTo(pending, "Pod"), "Normal", decisions.ReasonNominated, "Pod should schedule on: nodeclaim/general-def34", "karpenter"),
-		event("default", "general.1", corev1.ObjectReference{Kind: "NodePool", Name: "general"}, "Warning", decisions.ReasonNodePoolLimitReached,
+		plugintest.Event("default", "general-abc12.1", nc, "Normal", "Unrelated", "something else happened", "other-controller"),
+		plugintest.Event("default", "general-abc12.2", nc, "Normal", decisions.ReasonLaunched, "Launched m5.large (on-demand) in us-east-1a at $0.0960/h for 1 pod(s)", "karpenter"),
+		plugintest.Event("shop", "web-pending.1", plugintest.Ref(pending, "Pod"), "Normal", decisions.ReasonNominated, "Pod should schedule on: nodeclaim/general-def34", "karpenter"),
+		plugintest.Event("default", "general.1", corev1.ObjectReference{Kind: "NodePool", Name: "general"}, "Warning", decisions.ReasonNodePoolLimitReached,
 			"Limit cpu reached (2 in use of 100); 1 pending pod(s) cannot get a node from this NodePool. Raise spec.limits.cpu or add another NodePool", "karpenter"),
 	)
 }

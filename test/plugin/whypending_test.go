@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	karpv1 "github.com/karpenter-tools/kubectl-karpenter/pkg/apis/karpenter/v1"
+	"github.com/karpenter-tools/kubectl-karpenter/pkg/test/plugintest"
 )
 
 // whyPendingBase is two KWOK nodes of 1 cpu that the scenarios' pods (1.5 cpu unless they say
@@ -25,7 +26,7 @@ func whyPendingBase(t *testing.T) {
 	a := kwokNode("wp-a", "1", "4Gi", map[string]string{corev1.LabelTopologyZone: "us-east-1a"})
 	b := kwokNode("wp-b", "1", "4Gi", map[string]string{corev1.LabelTopologyZone: "us-east-1b"})
 	b.Spec.Taints = []corev1.Taint{{Key: "full", Value: "true", Effect: corev1.TaintEffectNoSchedule}}
-	create(t, nodeClass("us-east-1a", "us-east-1b"), a, b)
+	create(t, plugintest.EC2NodeClass(plugintest.NodeClassName, "us-east-1a", "us-east-1b"), a, b)
 	waitReady(t, a, b)
 }
 
@@ -92,7 +93,7 @@ func podTerm(app string) corev1.PodAffinityTerm {
 // existing nodes), prints the suggested fix, exits 1, and says the same in -o json.
 func TestWhyPendingPerConstraintFamily(t *testing.T) {
 	whyPendingBase(t)
-	pool := func(opts ...func(*karpv1.NodePool)) *karpv1.NodePool { return nodePool("sc", opts...) }
+	pool := func(opts ...func(*karpv1.NodePool)) *karpv1.NodePool { return plugintest.NodePool("sc", opts...) }
 	for _, tc := range []struct {
 		name string
 		// objects are created before the pod; the pod is the last one and must stay pending.
@@ -102,38 +103,38 @@ func TestWhyPendingPerConstraintFamily(t *testing.T) {
 		fix        string
 	}{
 		{"resources", func() []client.Object {
-			return []client.Object{pool(), pod("wp", "resources", "500", "1Gi", "")}
+			return []client.Object{pool(), plugintest.Pod("wp", "resources", "500", "1Gi", "")}
 		}, "InsufficientResources", "insufficient cpu: requested 500", "request at most"},
 		{"node-selector", func() []client.Object {
-			return []client.Object{pool(), pod("wp", "node-selector", "1500m", "1Gi", "", func(p *corev1.Pod) {
+			return []client.Object{pool(), plugintest.Pod("wp", "node-selector", "1500m", "1Gi", "", func(p *corev1.Pod) {
 				p.Spec.NodeSelector = map[string]string{"team": "web"}
 			})}
 		}, "RequirementConflict", "label team (pod wants In [web])", "add team to the nodepool's labels or requirements"},
 		{"node-affinity", func() []client.Object {
-			return []client.Object{pool(), pod("wp", "node-affinity", "1500m", "1Gi", "", func(p *corev1.Pod) {
+			return []client.Object{pool(), plugintest.Pod("wp", "node-affinity", "1500m", "1Gi", "", func(p *corev1.Pod) {
 				p.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: zoneTerm(corev1.NodeSelectorOpIn, "us-east-1c")}}
 			})}
 		}, "NoOffering", "us-east-1c", "zone"},
 		{"taint", func() []client.Object {
 			return []client.Object{pool(func(np *karpv1.NodePool) {
 				np.Spec.Template.Spec.Taints = []corev1.Taint{{Key: "dedicated", Value: "gpu", Effect: corev1.TaintEffectNoSchedule}}
-			}), pod("wp", "taint", "1500m", "1Gi", "")}
+			}), plugintest.Pod("wp", "taint", "1500m", "1Gi", "")}
 		}, "TaintNotTolerated", "dedicated=gpu:NoSchedule", "add a toleration for dedicated=gpu:NoSchedule"},
 		{"topology-spread", func() []client.Object {
 			spread := withLabels(map[string]string{"app": "spread"})
 			return []client.Object{
 				pool(func(np *karpv1.NodePool) {
-					np.Spec.Template.Spec.Requirements = append(np.Spec.Template.Spec.Requirements, requirement(corev1.LabelTopologyZone, corev1.NodeSelectorOpIn, "us-east-1a"))
+					np.Spec.Template.Spec.Requirements = append(np.Spec.Template.Spec.Requirements, plugintest.Requirement(corev1.LabelTopologyZone, corev1.NodeSelectorOpIn, "us-east-1a"))
 				}),
-				pod("wp", "spread-1", "100m", "128Mi", "wp-a", spread), pod("wp", "spread-2", "100m", "128Mi", "wp-a", spread),
-				pod("wp", "topology-spread", "1500m", "1Gi", "", spread, func(p *corev1.Pod) {
+				plugintest.Pod("wp", "spread-1", "100m", "128Mi", "wp-a", spread), plugintest.Pod("wp", "spread-2", "100m", "128Mi", "wp-a", spread),
+				plugintest.Pod("wp", "topology-spread", "1500m", "1Gi", "", spread, func(p *corev1.Pod) {
 					p.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: corev1.LabelTopologyZone,
 						WhenUnsatisfiable: corev1.DoNotSchedule, LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "spread"}}}}
 				}),
 			}
 		}, "TopologySpread", "", "raise maxSkew"},
 		{"pod-affinity", func() []client.Object {
-			return []client.Object{pool(), pod("wp", "pod-affinity", "1500m", "1Gi", "", func(p *corev1.Pod) {
+			return []client.Object{pool(), plugintest.Pod("wp", "pod-affinity", "1500m", "1Gi", "", func(p *corev1.Pod) {
 				p.Spec.Affinity = &corev1.Affinity{PodAffinity: &corev1.PodAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{podTerm("db")}}}
 			})}
 		}, "PodAffinity", "", "run a pod the term selects"},
@@ -141,8 +142,8 @@ func TestWhyPendingPerConstraintFamily(t *testing.T) {
 			anti := withLabels(map[string]string{"app": "anti"})
 			return []client.Object{
 				pool(),
-				pod("wp", "anti-a", "100m", "128Mi", "wp-a", anti), pod("wp", "anti-b", "100m", "128Mi", "wp-b", anti),
-				pod("wp", "pod-anti-affinity", "1500m", "1Gi", "", func(p *corev1.Pod) {
+				plugintest.Pod("wp", "anti-a", "100m", "128Mi", "wp-a", anti), plugintest.Pod("wp", "anti-b", "100m", "128Mi", "wp-b", anti),
+				plugintest.Pod("wp", "pod-anti-affinity", "1500m", "1Gi", "", func(p *corev1.Pod) {
 					p.Spec.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{podTerm("anti")}}}
 				}),
 			}
@@ -152,10 +153,10 @@ func TestWhyPendingPerConstraintFamily(t *testing.T) {
 				p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 8080, HostPort: 8080, Protocol: corev1.ProtocolTCP}}
 			}
 			// No NodePool: a new node would have the port free, so only the nodes can refuse.
-			return []client.Object{pod("wp", "porter", "100m", "128Mi", "wp-a", port), pod("wp", "host-port", "100m", "128Mi", "", port)}
+			return []client.Object{plugintest.Pod("wp", "porter", "100m", "128Mi", "wp-a", port), plugintest.Pod("wp", "host-port", "100m", "128Mi", "", port)}
 		}, "HostPort", "didn't have free ports", "free host port TCP/8080"},
 		{"volume-topology", func() []client.Object {
-			return append(zonalVolume("data", "us-east-1c"), pool(), pod("wp", "volume-topology", "1500m", "1Gi", "", func(p *corev1.Pod) {
+			return append(zonalVolume("data", "us-east-1c"), pool(), plugintest.Pod("wp", "volume-topology", "1500m", "1Gi", "", func(p *corev1.Pod) {
 				p.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data"}}}}
 			}))
 		}, "VolumeTopology", "volume data (persistentvolume wp-data) is in zones In [us-east-1c]", "allow that zone"},
@@ -163,24 +164,24 @@ func TestWhyPendingPerConstraintFamily(t *testing.T) {
 			return []client.Object{pool(func(np *karpv1.NodePool) {
 				mv := 3
 				np.Spec.Template.Spec.Requirements[2].MinValues = &mv
-			}), pod("wp", "min-values", "1500m", "1Gi", "", func(p *corev1.Pod) {
+			}), plugintest.Pod("wp", "min-values", "1500m", "1Gi", "", func(p *corev1.Pod) {
 				p.Spec.NodeSelector = map[string]string{"karpenter.k8s.aws/instance-category": "m"}
 			})}
 		}, "MinValues", "", "lower minValues on karpenter.k8s.aws/instance-category"},
 		{"nodepool-limits", func() []client.Object {
 			return []client.Object{pool(func(np *karpv1.NodePool) {
 				np.Spec.Limits = karpv1.Limits{corev1.ResourceCPU: resource.MustParse("1")}
-			}), pod("wp", "nodepool-limits", "1500m", "1Gi", "")}
+			}), plugintest.Pod("wp", "nodepool-limits", "1500m", "1Gi", "")}
 		}, "LimitExceeded", "limit", "raise the NodePool's limits"},
 		{"daemonset-overhead", func() []client.Object {
 			return []client.Object{
 				pool(func(np *karpv1.NodePool) {
-					np.Spec.Template.Spec.Requirements = append(np.Spec.Template.Spec.Requirements, requirement("karpenter.k8s.aws/instance-size", corev1.NodeSelectorOpIn, "large"))
+					np.Spec.Template.Spec.Requirements = append(np.Spec.Template.Spec.Requirements, plugintest.Requirement("karpenter.k8s.aws/instance-size", corev1.NodeSelectorOpIn, "large"))
 				}),
 				daemonSet("wp", "agent", "1500m", map[string]string{karpv1.NodePoolLabelKey: "sc"}),
 				// 1.2 cpu: too much for wp-a, and for a large instance once the DaemonSet's
 				// 1.5 cpu is reserved, though a large alone would hold it.
-				pod("wp", "daemonset-overhead", "1200m", "1Gi", ""),
+				plugintest.Pod("wp", "daemonset-overhead", "1200m", "1Gi", ""),
 			}
 		}, "InsufficientResources", "after daemonsets", "request at most"},
 	} {
@@ -255,8 +256,8 @@ func fixLabel(constraint string) string {
 func TestWhyPendingExitsZeroWhenEveryPodWillSchedule(t *testing.T) {
 	whyPendingBase(t)
 	t.Cleanup(func() { clearScenario(t) })
-	target := pod("wp", "fits", "1500m", "1Gi", "")
-	create(t, nodePool("sc"), target)
+	target := plugintest.Pod("wp", "fits", "1500m", "1Gi", "")
+	create(t, plugintest.NodePool("sc"), target)
 	waitUnschedulable(t, target)
 	r := kk(t, "why-pending", "-n", "wp").ok(t)
 	if !strings.Contains(r.out, "the agent launches a NodeClaim from NodePool sc") {
