@@ -43,26 +43,19 @@ func (c *cluster) create(t *testing.T, objs ...client.Object) {
 	t.Helper()
 	ctx := context.Background()
 	for _, obj := range objs {
-		withStatus := obj.DeepCopyObject().(client.Object)
-		if err := c.client.Create(ctx, obj); err != nil {
-			t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
-		}
 		switch o := obj.(type) {
-		case *corev1.Event, *corev1.Node:
-			continue
-		case *corev1.Pod:
-			if o.Spec.NodeName == "" {
-				c.waitUnschedulable(t, o)
+		case *corev1.Event, *corev1.Node, *corev1.Pod:
+			if err := c.client.Create(ctx, obj); err != nil {
+				t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
 			}
-			continue
+			if p, ok := o.(*corev1.Pod); ok && p.Spec.NodeName == "" {
+				c.waitUnschedulable(t, p)
+			}
+		default:
+			if err := plugintest.CreateWithStatus(ctx, c.client, obj); err != nil {
+				t.Fatal(err)
+			}
 		}
-		withStatus.SetResourceVersion(obj.GetResourceVersion())
-		withStatus.SetUID(obj.GetUID())
-		withStatus.SetCreationTimestamp(obj.GetCreationTimestamp())
-		if err := c.client.Status().Update(ctx, withStatus); err != nil {
-			t.Fatalf("writing the status of %T %s: %v", obj, obj.GetName(), err)
-		}
-		obj.SetResourceVersion(withStatus.GetResourceVersion())
 	}
 }
 

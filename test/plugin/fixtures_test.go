@@ -2,6 +2,7 @@ package plugin_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -109,21 +110,18 @@ func create(t *testing.T, objs ...client.Object) {
 	t.Helper()
 	ctx := context.Background()
 	for _, obj := range objs {
-		withStatus := obj.DeepCopyObject().(client.Object)
-		if err := env.client.Create(ctx, obj); err != nil {
-			t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
-		}
+		var err error
 		switch obj.(type) {
 		case *corev1.Event, *corev1.Pod, *appsv1.DaemonSet, *corev1.PersistentVolume, *corev1.PersistentVolumeClaim, *corev1.Node:
-			continue
+			if err = env.client.Create(ctx, obj); err != nil {
+				err = fmt.Errorf("creating %T %s: %w", obj, obj.GetName(), err)
+			}
+		default:
+			err = plugintest.CreateWithStatus(ctx, env.client, obj)
 		}
-		withStatus.SetResourceVersion(obj.GetResourceVersion())
-		withStatus.SetUID(obj.GetUID())
-		withStatus.SetCreationTimestamp(obj.GetCreationTimestamp())
-		if err := env.client.Status().Update(ctx, withStatus); err != nil {
-			t.Fatalf("writing the status of %T %s: %v", obj, obj.GetName(), err)
+		if err != nil {
+			t.Fatal(err)
 		}
-		obj.SetResourceVersion(withStatus.GetResourceVersion())
 	}
 }
 
