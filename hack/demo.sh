@@ -116,6 +116,7 @@ The cluster keeps running. Explore it:
   $K8S_DIR/kubectl karpenter get nodeclaims -o wide
   $K8S_DIR/kubectl karpenter describe nodepool default
   $K8S_DIR/kubectl karpenter why-pending -A
+  $K8S_DIR/kubectl karpenter tui                       # live browser: ? for keys, q to quit
   $K8S_DIR/kubectl scale deployment web --replicas 0   # empty nodes go after consolidateAfter (30s)
   tail -f $AGENT_LOG
 Stop it with:
