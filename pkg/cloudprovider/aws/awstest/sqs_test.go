@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 func TestSQSRoundTrip(t *testing.T) {
@@ -84,9 +85,10 @@ func TestSQSLongPollWakesOnSend(t *testing.T) {
 		got <- len(out.Messages)
 	}()
 	// Send once the poll is waiting, which the call counter shows.
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Calls("ReceiveMessage") == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	if err := wait.PollUntilContextTimeout(ctx, 5*time.Millisecond, 5*time.Second, true, func(context.Context) (bool, error) {
+		return s.Calls("ReceiveMessage") > 0, nil
+	}); err != nil {
+		t.Fatalf("the long poll never reached the server: %v", err)
 	}
 	s.SendRawMessage("q", "wake up")
 	if n := <-got; n != 1 {
