@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,10 +30,26 @@ type recorder struct {
 	ds []decisions.Decision
 }
 
+// Publish keeps the decisions that would become Events: like decisions.EventRecorder, it drops
+// a repeat of an object's DedupeKey. Without that, a reconcile reading a cache that has not yet
+// seen its predecessor's status patch counted as a second Event, which production suppresses.
 func (r *recorder) Publish(ds ...decisions.Decision) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.ds = append(r.ds, ds...)
+	for _, d := range ds {
+		if d.DedupeKey != "" && slices.ContainsFunc(r.ds, func(p decisions.Decision) bool {
+			return p.DedupeKey == d.DedupeKey && sameObject(p, d)
+		}) {
+			continue
+		}
+		r.ds = append(r.ds, d)
+	}
+}
+
+func sameObject(a, b decisions.Decision) bool {
+	ao, aok := a.Object.(client.Object)
+	bo, bok := b.Object.(client.Object)
+	return aok && bok && ao.GetUID() == bo.GetUID() && ao.GetName() == bo.GetName()
 }
 
 // messages returns the messages of the decisions with the reason about the named object.
