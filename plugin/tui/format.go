@@ -32,7 +32,7 @@ func ageKey(t time.Time) float64 {
 }
 
 func short(d time.Duration) string {
-	if d <= 0 {
+	if d < 0 {
 		return "-"
 	}
 	if d < time.Minute {

@@ -104,7 +104,7 @@ func claimRows(snap *Snapshot, pool string) []Row {
 				amount(c.CPU, tables.Cores), amount(c.Memory, tables.GiB),
 				priceText(c.Price), age(c.Created, snap.Now), marks(c),
 			},
-			Num: []float64{nan, nan, nan, nan, nan, nan, nan, float64(c.Launch + c.Register + c.Init), float64(c.Pods),
+			Num: []float64{nan, nan, nan, nan, nan, nan, nan, float64(max(c.Launch, 0) + max(c.Register, 0) + max(c.Init, 0)), float64(c.Pods),
 				c.CPU.Percent(), c.Memory.Percent(), c.Price.PerHour, -ageKey(c.Created), nan},
 			Tone: claimTone(c),
 		}

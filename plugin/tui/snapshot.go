@@ -198,12 +198,20 @@ func claimRow(rec *claimRec, node *corev1.Node, agg *nodeAgg, now time.Time) Cla
 	return r
 }
 
+// since is how long a lifecycle phase took, or notReached while it has not ended. Condition
+// times have one-second resolution, so a phase that ended within the second is 0, not "-".
 func since(from, to time.Time) time.Duration {
-	if from.IsZero() || to.IsZero() || to.Before(from) {
+	if from.IsZero() || to.IsZero() {
+		return notReached
+	}
+	if to.Before(from) {
 		return 0
 	}
 	return to.Sub(from)
 }
+
+// notReached marks a phase that has not ended.
+const notReached = time.Duration(-1)
 
 func conditionTrue(conds []metav1.Condition, t string) bool {
 	for _, c := range conds {

@@ -62,7 +62,7 @@ func TestClaimRowStagesAndMarks(t *testing.T) {
 		t.Errorf("default-abcde marks %q, want drifted", marks(a))
 	}
 	b, _ := snap.Claim("default-fghij")
-	if b.State != usage.StateLaunched || b.Register != 0 || !b.Price.Estimated() {
+	if b.State != usage.StateLaunched || b.Register != notReached || !b.Price.Estimated() {
 		t.Errorf("default-fghij: %s, register %s, price %v", b.State, b.Register, b.Price)
 	}
 	c, _ := snap.Claim("gpu-klmno")
@@ -117,5 +117,17 @@ func TestNoColorKeepsReverseButNoColours(t *testing.T) {
 		if !strings.Contains(v, "\x1b[7m") {
 			t.Errorf("NoColor=%t: the selected row is not reversed", noColor)
 		}
+	}
+}
+
+// Condition times have one-second resolution: a phase that ended within its second took "0s",
+// which must not read as "-" (not reached).
+func TestPhaseWithinASecondIsNotNotReached(t *testing.T) {
+	at := time.Unix(100, 0)
+	if got := short(since(at, at)); got != "0s" {
+		t.Errorf("a phase that ended in the second it began shows %q, want 0s", got)
+	}
+	if got := short(since(at, time.Time{})); got != "-" {
+		t.Errorf("a phase that has not ended shows %q, want -", got)
 	}
 }
